@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * chan: Go's channels as file descriptors.
+ *
+ * /dev/chan hands out channel objects as file descriptors.  Open it, ask
+ * CHAN_IOC_QUERY what the module supports, and make a channel with
+ * CHAN_IOC_CREATE; everything else is done on the channel fd: ioctls for
+ * single elements, read(2)/write(2) for batches, poll(2)/epoll for readiness.
+ *
+ * The rules these calls follow are in the chan(4) manual page.  Every struct
+ * is naturally aligned, has no implicit padding, and carries reserved fields
+ * that must be zero on input; unknown flags fail with EINVAL.
+ */
+#ifndef _UAPI_LINUX_CHAN_H
+#define _UAPI_LINUX_CHAN_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CHAN_API_VERSION	1
+
+/* Largest element a channel can carry, in bytes (0 is Go's chan struct{}). */
+#define CHAN_MAX_ELEM_SIZE	65536
+
+/* Bits of chan_query.features. */
+#define CHAN_FEAT_RW		(1ULL << 0)	/* read(2)/write(2) of batches */
+#define CHAN_FEAT_POLL		(1ULL << 1)	/* poll/epoll on channel fds */
+#define CHAN_FEAT_MODES		(1ULL << 2)	/* send-only/receive-only fds */
+
+/**
+ * struct chan_query - what the module implements (CHAN_IOC_QUERY)
+ * @version: out: CHAN_API_VERSION of the module
+ * @max_elem_size: out: CHAN_MAX_ELEM_SIZE
+ * @features: out: CHAN_FEAT_* bits
+ * @max_cap: out: largest capacity one channel may have
+ * @max_buffer_bytes: out: largest buffer (elem_size * cap) of one channel
+ * @user_budget_bytes: out: kernel memory one user's channels may hold
+ * @reserved: out: zero
+ */
+struct chan_query {
+	__u32 version;
+	__u32 max_elem_size;
+	__u64 features;
+	__u64 max_cap;
+	__u64 max_buffer_bytes;
+	__u64 user_budget_bytes;
+	__u64 reserved[3];
+};
+
+/* Flags of chan_create.flags and chan_dup.flags. */
+#define CHAN_FD_NONBLOCK	(1U << 0)	/* the new fd is O_NONBLOCK */
+#define CHAN_FD_INHERIT		(1U << 1)	/* the new fd survives exec */
+
+/**
+ * struct chan_create - make a channel (CHAN_IOC_CREATE on /dev/chan)
+ * @elem_size: in: bytes per element, 0 to CHAN_MAX_ELEM_SIZE
+ * @cap: in: buffer capacity in elements, 0 for an unbuffered channel
+ * @flags: in: CHAN_FD_* bits
+ * @fd: out: the new channel fd, which may send and receive; also the
+ *	ioctl's return value
+ * @reserved: in: zero
+ */
+struct chan_create {
+	__u32 elem_size;
+	__u32 cap;
+	__u32 flags;
+	__u32 fd;
+	__u64 reserved[2];
+};
+
+/* Modes of chan_dup.mode and chan_info.mode. */
+#define CHAN_MODE_SEND		(1U << 0)
+#define CHAN_MODE_RECV		(1U << 1)
+#define CHAN_MODE_BOTH		(CHAN_MODE_SEND | CHAN_MODE_RECV)
+
+/**
+ * struct chan_dup - a new fd for the same channel (CHAN_IOC_DUP)
+ * @mode: in: CHAN_MODE_* bits, a non-empty subset of the fd's own mode
+ * @flags: in: CHAN_FD_* bits for the new fd
+ * @fd: out: the new fd; also the ioctl's return value
+ * @reserved: in: zero
+ */
+struct chan_dup {
+	__u32 mode;
+	__u32 flags;
+	__u32 fd;
+	__u32 reserved;
+};
+
+/* Flags of chan_xfer.flags. */
+#define CHAN_XFER_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
+#define CHAN_XFER_DEADLINE	(1U << 1)	/* ETIMEDOUT at deadline_ns */
+
+/**
+ * struct chan_xfer - send or receive one element (CHAN_IOC_SEND/RECV)
+ * @elem: in: user address of the element (may be 0 if elem_size is 0)
+ * @deadline_ns: in: absolute CLOCK_MONOTONIC time, with CHAN_XFER_DEADLINE
+ * @flags: in: CHAN_XFER_* bits; NONBLOCK and DEADLINE exclude each other
+ * @reserved: in: zero
+ *
+ * CHAN_IOC_SEND returns 0.  CHAN_IOC_RECV returns 1 with an element stored
+ * at @elem, or 0 once the channel is closed and drained.
+ */
+struct chan_xfer {
+	__u64 elem;
+	__u64 deadline_ns;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct chan_info - the state of a channel (CHAN_IOC_INFO)
+ * @id: out: a number unique to the channel while the module is loaded
+ * @elem_size: out: bytes per element
+ * @cap: out: capacity
+ * @len: out: elements buffered now
+ * @closed: out: 1 once closed, else 0
+ * @mode: out: CHAN_MODE_* bits of this fd
+ * @send_waiters: out: tasks blocked sending
+ * @recv_waiters: out: tasks blocked receiving
+ * @reserved: out: zero
+ */
+struct chan_info {
+	__u64 id;
+	__u32 elem_size;
+	__u32 cap;
+	__u32 len;
+	__u32 closed;
+	__u32 mode;
+	__u32 send_waiters;
+	__u32 recv_waiters;
+	__u32 reserved[3];
+};
+
+#define CHAN_IOC_MAGIC		0xC6
+
+/* On /dev/chan */
+#define CHAN_IOC_QUERY		_IOR(CHAN_IOC_MAGIC, 0x00, struct chan_query)
+#define CHAN_IOC_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_create)
+
+/* On a channel fd */
+#define CHAN_IOC_DUP		_IOWR(CHAN_IOC_MAGIC, 0x10, struct chan_dup)
+#define CHAN_IOC_SEND		_IOW(CHAN_IOC_MAGIC, 0x11, struct chan_xfer)
+#define CHAN_IOC_RECV		_IOW(CHAN_IOC_MAGIC, 0x12, struct chan_xfer)
+#define CHAN_IOC_CLOSE		_IO(CHAN_IOC_MAGIC, 0x13)
+#define CHAN_IOC_INFO		_IOR(CHAN_IOC_MAGIC, 0x14, struct chan_info)
+
+#endif /* _UAPI_LINUX_CHAN_H */

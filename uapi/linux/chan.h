@@ -14,6 +14,7 @@
 #ifndef _UAPI_LINUX_CHAN_H
 #define _UAPI_LINUX_CHAN_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -23,9 +24,9 @@
 #define CHAN_MAX_ELEM_SIZE	65536
 
 /* Bits of chan_query.features. */
-#define CHAN_FEAT_RW		(1ULL << 0)	/* read(2)/write(2) of batches */
-#define CHAN_FEAT_POLL		(1ULL << 1)	/* poll/epoll on channel fds */
-#define CHAN_FEAT_MODES		(1ULL << 2)	/* send-only/receive-only fds */
+#define CHAN_FEAT_RW		_BITULL(0)	/* read(2)/write(2) of batches */
+#define CHAN_FEAT_POLL		_BITULL(1)	/* poll/epoll on channel fds */
+#define CHAN_FEAT_MODES		_BITULL(2)	/* send-only/receive-only fds */
 
 /**
  * struct chan_query - what the module implements (CHAN_IOC_QUERY)
@@ -48,8 +49,8 @@ struct chan_query {
 };
 
 /* Flags of chan_create.flags and chan_dup.flags. */
-#define CHAN_FD_NONBLOCK	(1U << 0)	/* the new fd is O_NONBLOCK */
-#define CHAN_FD_INHERIT		(1U << 1)	/* the new fd survives exec */
+#define CHAN_FD_NONBLOCK	_BITUL(0)	/* the new fd is O_NONBLOCK */
+#define CHAN_FD_INHERIT		_BITUL(1)	/* the new fd survives exec */
 
 /**
  * struct chan_create - make a channel (CHAN_IOC_CREATE on /dev/chan)
@@ -69,8 +70,8 @@ struct chan_create {
 };
 
 /* Modes of chan_dup.mode and chan_info.mode. */
-#define CHAN_MODE_SEND		(1U << 0)
-#define CHAN_MODE_RECV		(1U << 1)
+#define CHAN_MODE_SEND		_BITUL(0)
+#define CHAN_MODE_RECV		_BITUL(1)
 #define CHAN_MODE_BOTH		(CHAN_MODE_SEND | CHAN_MODE_RECV)
 
 /**
@@ -88,8 +89,8 @@ struct chan_dup {
 };
 
 /* Flags of chan_xfer.flags. */
-#define CHAN_XFER_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
-#define CHAN_XFER_DEADLINE	(1U << 1)	/* ETIMEDOUT at deadline_ns */
+#define CHAN_XFER_NONBLOCK	_BITUL(0)	/* EAGAIN instead of blocking */
+#define CHAN_XFER_DEADLINE	_BITUL(1)	/* ETIMEDOUT at deadline_ns */
 
 /**
  * struct chan_xfer - send or receive one element (CHAN_IOC_SEND/RECV)

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan_core.c - the channel object: send, receive, close
+ */
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/overflow.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+
+#include "chan_core.h"
+#include "chan_limits.h"
+
+/**
+ * DOC: channel locking and lifetime
+ *
+ * Each channel has one spinlock, chan.lock.  It guards the buffer, the wait
+ * lists and the flags, and nothing sleeps, faults or allocates under it:
+ * elements are copied from userspace before it is taken and to userspace
+ * after it is dropped.  No code holds two channel locks at once, so there
+ * is no lock order between channels; chan.lock nests inside nothing of
+ * ours and only the scheduler's and the wait queue's locks nest inside it.
+ * chan_users_lock (chan_limits.c) is never taken with chan.lock held.
+ *
+ * A blocked task sits on chan.sendq or chan.recvq in a struct chan_waiter
+ * on its own stack.  The task that completes it (the counterpart, or close)
+ * does, under chan.lock: unlink the waiter, move the element, take a
+ * reference on the waiter's task, and store the result in waiter.status
+ * with release semantics as the very last access to the waiter.  From that
+ * store on the waiter may return and its stack be reused, so the completer
+ * only wakes the task through its own reference, after dropping the lock
+ * (the pattern of ipc/mqueue.c's pipelined_send, done by hand because
+ * wake_q is not exported to modules).
+ *
+ * A woken waiter looks at its status before it looks at signals or
+ * timeouts, and decides under chan.lock whether it left the queue by itself:
+ * so an interrupted operation has either completed or had no effect (B3).
+ *
+ * Every open file holds a reference (chan.ref), and chan.poll_wq lives in
+ * the channel, so pollers never see it freed under them; the last
+ * chan_put() frees the channel with everything still in it.
+ */
+
+/* Results of a wait, in chan_waiter.status. */
+enum {
+	CHAN_W_WAITING,
+	CHAN_W_DONE,	/* the element was moved */
+	CHAN_W_CLOSED,	/* the channel closed (or lost its receivers) first */
+};
+
+/**
+ * struct chan_waiter - a task blocked in a send or a receive
+ * @node: in chan.sendq or chan.recvq
+ * @task: the blocked task
+ * @elem: the element to send, or where to store the one received
+ * @status: CHAN_W_*; written last, with release semantics, by the completer
+ */
+struct chan_waiter {
+	struct list_head node;
+	struct task_struct *task;
+	void *elem;
+	int status;
+};
+
+/* Tasks to wake once chan.lock is dropped. */
+#define CHAN_WAKE_BATCH 16
+
+struct chan_wake {
+	unsigned int n;
+	struct task_struct *task[CHAN_WAKE_BATCH];
+};
+
+static struct kmem_cache *chan_cachep;
+static atomic64_t chan_next_id = ATOMIC64_INIT(0);
+
+static bool chan_wake_full(const struct chan_wake *wk)
+{
+	return wk->n == CHAN_WAKE_BATCH;
+}
+
+static void chan_wake_flush(struct chan_wake *wk)
+{
+	unsigned int i;
+
+	for (i = 0; i < wk->n; i++) {
+		wake_up_process(wk->task[i]);
+		put_task_struct(wk->task[i]);
+	}
+	wk->n = 0;
+}
+
+/* Wake pollers; the barrier in wq_has_sleeper() pairs with poll_wait(). */
+static void chan_poll_wake(struct chan *ch, __poll_t events)
+{
+	if (wq_has_sleeper(&ch->poll_wq))
+		wake_up_interruptible_poll(&ch->poll_wq, events);
+}
+
+static u32 chan_len_locked(const struct chan *ch)
+{
+	return ch->ring.len + ch->nspill;
+}
+
+/*
+ * Finish a waiter with @status.  After the store the waiter's stack may be
+ * gone: nothing touches @w afterwards.
+ */
+static void chan_complete(struct chan *ch, struct chan_waiter *w, int status,
+			  struct chan_wake *wk)
+{
+	lockdep_assert_held(&ch->lock);
+	list_del(&w->node);
+	wk->task[wk->n++] = get_task_struct(w->task);
+	/*
+	 * Orders the element copy and the unlink before the status: pairs
+	 * with smp_load_acquire() in chan_wait(), after which the waiter
+	 * owns the element and may free its stack.
+	 */
+	smp_store_release(&w->status, status);
+}
+
+static struct chan_waiter *chan_first_sender(struct chan *ch)
+{
+	return list_first_entry_or_null(&ch->sendq, struct chan_waiter, node);
+}
+
+static struct chan_waiter *chan_first_receiver(struct chan *ch)
+{
+	return list_first_entry_or_null(&ch->recvq, struct chan_waiter, node);
+}
+
+/*
+ * A slot was freed in the buffer: move the longest-waiting sender's element
+ * into it, so the buffer keeps the order in which senders came (R3).
+ */
+static void chan_admit_sender(struct chan *ch, struct chan_wake *wk)
+{
+	struct chan_waiter *w = chan_first_sender(ch);
+
+	lockdep_assert_held(&ch->lock);
+	if (!w || chan_len_locked(ch) >= ch->cap)
+		return;
+	chan_ring_push_tail(&ch->ring, w->elem);
+	ch->nsendq--;
+	chan_complete(ch, w, CHAN_W_DONE, wk);
+}
+
+/*
+ * Take the oldest element into @dst: put-back elements first, then the
+ * buffer, then a blocked sender of an unbuffered channel.  Completes at
+ * most one waiter: the caller leaves room in @wk.  Spill batches that
+ * empty go on @dead, to be freed after the lock is dropped.
+ */
+static bool chan_take_one(struct chan *ch, void *dst, struct chan_wake *wk,
+			  struct list_head *dead)
+{
+	struct chan_waiter *w;
+	struct chan_msg *msg;
+
+	lockdep_assert_held(&ch->lock);
+	msg = list_first_entry_or_null(&ch->spill, struct chan_msg, node);
+	if (msg) {
+		memcpy(dst, msg->data + (size_t)msg->first * ch->elem_size,
+		       ch->elem_size);
+		msg->first++;
+		ch->nspill--;
+		if (!--msg->count)
+			list_move(&msg->node, dead);
+		chan_admit_sender(ch, wk);
+		return true;
+	}
+	if (ch->ring.len) {
+		chan_ring_pop_head(&ch->ring, dst);
+		chan_admit_sender(ch, wk);
+		return true;
+	}
+	w = chan_first_sender(ch);
+	if (w) {
+		memcpy(dst, w->elem, ch->elem_size);
+		ch->nsendq--;
+		chan_complete(ch, w, CHAN_W_DONE, wk);
+		return true;
+	}
+	return false;
+}
+
+static bool chan_deadline_passed(const struct chan_how *how)
+{
+	return how->timed && ktime_compare(ktime_get(), how->deadline) >= 0;
+}
+
+/*
+ * Sleep until @w is completed, a signal arrives or the deadline passes.
+ * Called without chan.lock, with @w queued.  Returns the waiter's status,
+ * or -ERESTARTSYS / -ETIMEDOUT if the task left the queue without effect.
+ */
+static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
+		     const struct chan_how *how)
+{
+	bool expired = false;
+	int status;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		/* Completion first: a completed operation reports success. */
+		status = smp_load_acquire(&w->status);
+		if (status != CHAN_W_WAITING || signal_pending(current) ||
+		    expired)
+			break;
+		if (how->timed) {
+			ktime_t deadline = how->deadline;
+
+			expired = !schedule_hrtimeout_range(&deadline,
+					current->timer_slack_ns,
+					HRTIMER_MODE_ABS);
+		} else {
+			schedule();
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	if (status != CHAN_W_WAITING)
+		return status;
+
+	/*
+	 * Interrupted or expired, but a completer may be racing with us: the
+	 * status read under the lock decides whether the operation happened.
+	 */
+	spin_lock(&ch->lock);
+	status = w->status;
+	if (status == CHAN_W_WAITING) {
+		list_del(&w->node);
+		(*nqueued)--;
+	}
+	spin_unlock(&ch->lock);
+	if (status != CHAN_W_WAITING)
+		return status;
+	return signal_pending(current) ? -ERESTARTSYS : -ETIMEDOUT;
+}
+
+/**
+ * chan_send_elems() - send elements in order
+ * @ch: the channel
+ * @elems: @n elements in kernel memory
+ * @n: number of elements, at least one
+ * @how: whether and how long to wait
+ *
+ * Hands each element to the receiver that has waited longest, or buffers
+ * it, or waits for room.  Stops early when it may not wait any longer.
+ *
+ * Return: the number of elements sent (1 to @n), or with none sent
+ * -EPIPE once closed or without receivers (K2, K5), -EAGAIN, -ETIMEDOUT or
+ * -ERESTARTSYS.
+ */
+ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
+			const struct chan_how *how)
+{
+	const u8 *src = elems;
+	struct chan_waiter w;
+	struct chan_wake wk;
+	size_t sent = 0;
+	int err;
+
+	wk.n = 0;
+	for (;;) {
+		struct chan_waiter *r;
+		size_t before = sent;
+
+		spin_lock(&ch->lock);
+		if (ch->closed || ch->no_recv) {
+			err = -EPIPE;
+			goto unlock_stop;
+		}
+		while (sent < n && !chan_wake_full(&wk)) {
+			const u8 *elem = src + sent * ch->elem_size;
+
+			r = chan_first_receiver(ch);
+			if (r) {
+				memcpy(r->elem, elem, ch->elem_size);
+				ch->nrecvq--;
+				chan_complete(ch, r, CHAN_W_DONE, &wk);
+			} else if (chan_len_locked(ch) < ch->cap) {
+				chan_ring_push_tail(&ch->ring, elem);
+			} else {
+				break;
+			}
+			sent++;
+		}
+		if (sent == n || chan_wake_full(&wk)) {
+			spin_unlock(&ch->lock);
+			chan_wake_flush(&wk);
+			if (sent > before)
+				chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
+			if (sent == n)
+				return sent;
+			continue;
+		}
+		if (how->nonblock) {
+			err = -EAGAIN;
+			goto unlock_stop;
+		}
+		if (chan_deadline_passed(how)) {
+			err = -ETIMEDOUT;
+			goto unlock_stop;
+		}
+
+		w.task = current;
+		w.elem = (void *)(src + sent * ch->elem_size);
+		w.status = CHAN_W_WAITING;
+		list_add_tail(&w.node, &ch->sendq);
+		ch->nsendq++;
+		spin_unlock(&ch->lock);
+		chan_wake_flush(&wk);
+		/* A waiting sender makes a receive ready (P1). */
+		chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
+
+		err = chan_wait(ch, &w, &ch->nsendq, how);
+		if (err == CHAN_W_DONE) {
+			sent++;
+			if (sent == n)
+				return sent;
+			continue;
+		}
+		if (err == CHAN_W_CLOSED)
+			err = -EPIPE;
+		return sent ? sent : err;
+	}
+
+unlock_stop:
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	if (sent)
+		chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
+	return sent ? sent : err;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_send_elems);
+
+/**
+ * chan_recv_elems() - receive elements
+ * @ch: the channel
+ * @elems: room for @n elements in kernel memory
+ * @n: at most this many, at least one
+ * @how: whether and how long to wait
+ *
+ * Takes what is ready now, up to @n; if nothing is, waits for one element.
+ * The caller owns what it got and must chan_putback() what it cannot
+ * deliver.
+ *
+ * Return: the number of elements received (1 to @n); 0 once the channel is
+ * closed and drained (K3); -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.
+ */
+ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
+			const struct chan_how *how)
+{
+	u8 *dst = elems;
+	struct chan_msg *msg, *tmp;
+	struct chan_waiter w;
+	struct chan_wake wk;
+	LIST_HEAD(dead);
+	size_t got = 0;
+	int status;
+
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	while (got < n && !chan_wake_full(&wk) &&
+	       chan_take_one(ch, dst + got * ch->elem_size, &wk, &dead))
+		got++;
+	if (got) {
+		spin_unlock(&ch->lock);
+		chan_wake_flush(&wk);
+		list_for_each_entry_safe(msg, tmp, &dead, node)
+			chan_msg_free(msg);
+		chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
+		return got;
+	}
+	if (ch->closed) {
+		spin_unlock(&ch->lock);
+		return 0;
+	}
+	if (how->nonblock || chan_deadline_passed(how)) {
+		spin_unlock(&ch->lock);
+		return how->nonblock ? -EAGAIN : -ETIMEDOUT;
+	}
+
+	w.task = current;
+	w.elem = dst;
+	w.status = CHAN_W_WAITING;
+	list_add_tail(&w.node, &ch->recvq);
+	ch->nrecvq++;
+	spin_unlock(&ch->lock);
+	/* A waiting receiver makes a send ready (P1). */
+	chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
+
+	status = chan_wait(ch, &w, &ch->nrecvq, how);
+	if (status == CHAN_W_DONE)
+		return 1;
+	if (status == CHAN_W_CLOSED)
+		return 0;
+	return status;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_recv_elems);
+
+/**
+ * chan_msg_alloc() - room for elements a receiver holds
+ * @ch: the channel the elements come from
+ * @n: number of elements
+ * @gfp: allocation flags; charged to the caller's memory cgroup
+ *
+ * Return: a chan_msg with @count set to @n, or NULL.
+ */
+struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp)
+{
+	struct chan_msg *msg;
+	size_t bytes;
+
+	if (check_mul_overflow(n, (size_t)ch->elem_size, &bytes))
+		return NULL;
+	msg = kvmalloc(struct_size(msg, data, bytes), gfp | __GFP_ACCOUNT);
+	if (msg) {
+		msg->first = 0;
+		msg->count = n;
+	}
+	return msg;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_msg_alloc);
+
+/**
+ * chan_msg_free() - free a chan_msg
+ * @msg: the message, or NULL
+ */
+void chan_msg_free(struct chan_msg *msg)
+{
+	kvfree(msg);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
+
+/**
+ * chan_putback() - return elements a receiver could not deliver
+ * @ch: the channel they came from
+ * @msg: the elements, oldest first; consumed
+ *
+ * They go back in front of everything else, so nothing is lost and the
+ * order is kept (R5, hardening rule 10).  If the channel closed meanwhile
+ * they are still received before receivers see "closed".  Never fails: the
+ * elements either fit back into the buffer or stay in @msg, which joins the
+ * channel.
+ */
+void chan_putback(struct chan *ch, struct chan_msg *msg)
+{
+	const size_t esz = ch->elem_size;
+	struct chan_msg *tmp;
+	struct chan_waiter *r;
+	struct chan_wake wk;
+	LIST_HEAD(dead);
+	u32 i;
+
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	if (!ch->nspill && chan_ring_room(&ch->ring) >= msg->count) {
+		for (i = msg->count; i-- > 0;)
+			chan_ring_push_head(&ch->ring,
+					    msg->data + (msg->first + i) * esz);
+		list_add(&msg->node, &dead);
+	} else {
+		list_add(&msg->node, &ch->spill);
+		ch->nspill += msg->count;
+	}
+	/*
+	 * Receivers wait only on an empty channel; any that came while the
+	 * elements were out are owed them now, longest waiting first.
+	 */
+	while ((r = chan_first_receiver(ch))) {
+		/* chan_take_one() may complete a sender as well as @r. */
+		if (wk.n + 2 > CHAN_WAKE_BATCH) {
+			spin_unlock(&ch->lock);
+			chan_wake_flush(&wk);
+			spin_lock(&ch->lock);
+			continue;
+		}
+		if (!chan_take_one(ch, r->elem, &wk, &dead))
+			break;
+		ch->nrecvq--;
+		chan_complete(ch, r, CHAN_W_DONE, &wk);
+	}
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	list_for_each_entry_safe(msg, tmp, &dead, node)
+		chan_msg_free(msg);
+	chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_putback);
+
+/*
+ * Complete waiters with CLOSED: every sender, and every receiver too when
+ * @receivers.  Called with chan.lock held, which it drops; wake-ups happen
+ * in batches outside the lock.  Whoever set the flag that ends them did so
+ * under the same lock hold, so no new waiter can join meanwhile.
+ */
+static void chan_end_waiters(struct chan *ch, bool receivers)
+	__releases(&ch->lock)
+{
+	struct chan_waiter *w;
+	struct chan_wake wk;
+
+	lockdep_assert_held(&ch->lock);
+	wk.n = 0;
+	for (;;) {
+		w = chan_first_sender(ch);
+		if (w) {
+			ch->nsendq--;
+		} else if (receivers) {
+			w = chan_first_receiver(ch);
+			if (!w)
+				break;
+			ch->nrecvq--;
+		} else {
+			break;
+		}
+		chan_complete(ch, w, CHAN_W_CLOSED, &wk);
+		if (chan_wake_full(&wk)) {
+			spin_unlock(&ch->lock);
+			chan_wake_flush(&wk);
+			spin_lock(&ch->lock);
+		}
+	}
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM |
+			   EPOLLHUP | EPOLLERR);
+}
+
+/**
+ * chan_close() - Go's close (K1)
+ * @ch: the channel
+ *
+ * Marks the channel closed and wakes every waiter and poller (K4): blocked
+ * senders fail with EPIPE (K2), blocked receivers see "closed" (K3).  The
+ * buffered elements stay to be received.
+ *
+ * Return: 0, or -EPIPE if it was closed already.
+ */
+int chan_close(struct chan *ch)
+{
+	spin_lock(&ch->lock);
+	if (ch->closed) {
+		spin_unlock(&ch->lock);
+		return -EPIPE;
+	}
+	ch->closed = true;
+	chan_end_waiters(ch, true);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_close);
+
+/**
+ * chan_add_fd() - count a new file of the channel
+ * @ch: the channel
+ * @send: the file may send
+ * @recv: the file may receive
+ */
+void chan_add_fd(struct chan *ch, bool send, bool recv)
+{
+	spin_lock(&ch->lock);
+	ch->nsend_fds += send;
+	ch->nrecv_fds += recv;
+	spin_unlock(&ch->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_add_fd);
+
+/**
+ * chan_release_fd() - forget a file of the channel (K5)
+ * @ch: the channel
+ * @send: the file could send
+ * @recv: the file could receive
+ *
+ * When the last file that may send goes, the channel closes as by K1: its
+ * receivers would otherwise wait forever.  When the last file that may
+ * receive goes, sends fail with EPIPE, as writes to a pipe without readers.
+ */
+void chan_release_fd(struct chan *ch, bool send, bool recv)
+{
+	bool close = false, orphan = false;
+
+	spin_lock(&ch->lock);
+	ch->nsend_fds -= send;
+	ch->nrecv_fds -= recv;
+	if (send && !ch->nsend_fds && !ch->closed) {
+		ch->closed = true;
+		close = true;
+	}
+	if (recv && !ch->nrecv_fds && !ch->no_recv) {
+		ch->no_recv = true;
+		orphan = true;
+	}
+	if (close || orphan)
+		chan_end_waiters(ch, close);
+	else
+		spin_unlock(&ch->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_release_fd);
+
+/**
+ * chan_alloc() - make a channel
+ * @elem_size: bytes per element, at most CHAN_MAX_ELEM_SIZE
+ * @cap: capacity in elements, 0 for unbuffered
+ * @uid: the user to charge
+ *
+ * The channel and its buffer are charged to @uid's budget and to the
+ * caller's memory cgroup.  It starts with one reference and no files.
+ *
+ * Return: the channel, or ERR_PTR(-EINVAL) over the per-channel limits,
+ * ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
+ */
+struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
+{
+	size_t charge = sizeof(struct chan) + (size_t)elem_size * cap;
+	struct chan *ch;
+	int err;
+
+	err = chan_limits_check(elem_size, cap);
+	if (err)
+		return ERR_PTR(err);
+	err = chan_limits_charge(uid, charge);
+	if (err)
+		return ERR_PTR(err);
+
+	ch = kmem_cache_zalloc(chan_cachep, GFP_KERNEL_ACCOUNT);
+	if (!ch) {
+		err = -ENOMEM;
+		goto uncharge;
+	}
+	err = chan_ring_init(&ch->ring, elem_size, cap);
+	if (err)
+		goto free_chan;
+
+	spin_lock_init(&ch->lock);
+	INIT_LIST_HEAD(&ch->spill);
+	INIT_LIST_HEAD(&ch->sendq);
+	INIT_LIST_HEAD(&ch->recvq);
+	init_waitqueue_head(&ch->poll_wq);
+	refcount_set(&ch->ref, 1);
+	ch->id = atomic64_inc_return(&chan_next_id);
+	ch->elem_size = elem_size;
+	ch->cap = cap;
+	ch->uid = uid;
+	ch->charged = charge;
+	return ch;
+
+free_chan:
+	kmem_cache_free(chan_cachep, ch);
+uncharge:
+	chan_limits_uncharge(uid, charge);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
+
+/**
+ * chan_get() - take a reference
+ * @ch: the channel, on which the caller holds a reference already
+ */
+void chan_get(struct chan *ch)
+{
+	refcount_inc(&ch->ref);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_get);
+
+/**
+ * chan_put() - drop a reference; the last one frees the channel
+ * @ch: the channel
+ *
+ * Frees the buffered elements with it and gives the charge back.  No task
+ * can be waiting: waiters hold a file, and files hold references.
+ */
+void chan_put(struct chan *ch)
+{
+	struct chan_msg *msg, *tmp;
+
+	if (!refcount_dec_and_test(&ch->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq));
+	list_for_each_entry_safe(msg, tmp, &ch->spill, node)
+		chan_msg_free(msg);
+	chan_ring_destroy(&ch->ring);
+	chan_limits_uncharge(ch->uid, ch->charged);
+	kmem_cache_free(chan_cachep, ch);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_put);
+
+/**
+ * chan_core_init() - set up the channel cache at module load
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int chan_core_init(void)
+{
+	chan_cachep = KMEM_CACHE(chan, SLAB_ACCOUNT);
+	return chan_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * chan_core_exit() - tear down the channel cache at module unload
+ */
+void chan_core_exit(void)
+{
+	kmem_cache_destroy(chan_cachep);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _CHAN_CORE_H
+#define _CHAN_CORE_H
+
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+
+#include "chan_ring.h"
+
+/**
+ * struct chan - a channel
+ * @lock: guards every field below it; never held with another chan's lock
+ * @closed: Go's close happened (K1)
+ * @no_recv: the last fd that may receive is gone: sends fail (K5)
+ * @nsend_fds: open files that may send
+ * @nrecv_fds: open files that may receive
+ * @ring: the buffer, @cap slots
+ * @spill: chan_msg batches put back by receivers that could not copy them
+ *	out; they are older than anything in @ring and are taken first
+ * @nspill: elements in @spill
+ * @sendq: chan_waiter of blocked senders, longest waiting first (R4)
+ * @recvq: chan_waiter of blocked receivers, longest waiting first (R4)
+ * @nsendq: entries in @sendq
+ * @nrecvq: entries in @recvq
+ * @poll_wq: pollers; woken after @lock is dropped
+ * @ref: one per open file, plus one per operation that outlives its file
+ * @id: a number unique among the module's channels
+ * @elem_size: bytes per element, fixed at creation (C1)
+ * @cap: capacity, fixed at creation (C1)
+ * @uid: the user charged for the channel
+ * @charged: the bytes charged
+ */
+struct chan {
+	spinlock_t lock;		/* see DOC: channel locking */
+	bool closed;
+	bool no_recv;
+	u32 nsend_fds;
+	u32 nrecv_fds;
+	struct chan_ring ring;
+	struct list_head spill;
+	u32 nspill;
+	u32 nsendq;
+	u32 nrecvq;
+	struct list_head sendq;
+	struct list_head recvq;
+	wait_queue_head_t poll_wq;
+
+	refcount_t ref;
+	u64 id;
+	u32 elem_size;
+	u32 cap;
+	kuid_t uid;
+	size_t charged;
+};
+
+/**
+ * struct chan_msg - elements a receiver holds outside the channel
+ * @node: in chan.spill once put back
+ * @first: index of the first element still held
+ * @count: elements held, from @first on
+ * @data: the elements
+ *
+ * A receiver takes elements into a chan_msg before it copies them to
+ * userspace.  If that copy faults the whole chan_msg goes back into the
+ * channel without a new allocation, so a fault never loses an element (R5).
+ */
+struct chan_msg {
+	struct list_head node;
+	u32 first;
+	u32 count;
+	u8 data[];
+};
+
+/**
+ * struct chan_how - how an operation may wait
+ * @nonblock: never wait: -EAGAIN where it would block (B1)
+ * @timed: wait until @deadline at most: -ETIMEDOUT (B2)
+ * @deadline: absolute CLOCK_MONOTONIC time, when @timed
+ */
+struct chan_how {
+	bool nonblock;
+	bool timed;
+	ktime_t deadline;
+};
+
+struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid);
+void chan_get(struct chan *ch);
+void chan_put(struct chan *ch);
+
+ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
+			const struct chan_how *how);
+ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
+			const struct chan_how *how);
+struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp);
+void chan_msg_free(struct chan_msg *msg);
+void chan_putback(struct chan *ch, struct chan_msg *msg);
+int chan_close(struct chan *ch);
+
+void chan_add_fd(struct chan *ch, bool send, bool recv);
+void chan_release_fd(struct chan *ch, bool send, bool recv);
+
+int chan_core_init(void);
+void chan_core_exit(void);
+
+#endif /* _CHAN_CORE_H */

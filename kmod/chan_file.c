@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan_file.c - channel file descriptors: ioctl, read, write, poll, fdinfo
+ *
+ * A channel fd is an anonymous-inode file whose private_data is the
+ * channel; the file holds one reference on it.  The fd's mode (C3) is the
+ * file's: FMODE_WRITE may send and close, FMODE_READ may receive, so
+ * read(2) and write(2) on the wrong kind of fd fail with EBADF in the VFS,
+ * before they reach us.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <linux/chan.h>
+
+#include "chan_core.h"
+#include "chan_file.h"
+
+/* Elements up to this size travel through the kernel on the stack. */
+#define CHAN_STACK_ELEM	64
+
+/* read(2) and write(2) move at most this many bytes per lock round. */
+#define CHAN_RW_CHUNK	(64 * 1024)
+
+static u32 chan_file_mode(const struct file *file)
+{
+	return ((file->f_mode & FMODE_WRITE) ? CHAN_MODE_SEND : 0) |
+	       ((file->f_mode & FMODE_READ) ? CHAN_MODE_RECV : 0);
+}
+
+static void chan_snapshot(struct chan *ch, const struct file *file,
+			  struct chan_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = ch->id;
+	info->elem_size = ch->elem_size;
+	info->cap = ch->cap;
+	info->mode = chan_file_mode(file);
+	spin_lock(&ch->lock);
+	info->len = ch->ring.len + ch->nspill;
+	info->closed = ch->closed;
+	info->send_waiters = ch->nsendq;
+	info->recv_waiters = ch->nrecvq;
+	spin_unlock(&ch->lock);
+}
+
+static int chan_xfer_how(const struct file *file, const struct chan_xfer *x,
+			 struct chan_how *how)
+{
+	const u32 both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
+
+	if ((x->flags & ~both) || (x->flags & both) == both || x->reserved)
+		return -EINVAL;
+	how->nonblock = (x->flags & CHAN_XFER_NONBLOCK) ||
+			(file->f_flags & O_NONBLOCK);
+	how->timed = x->flags & CHAN_XFER_DEADLINE;
+	how->deadline = ns_to_ktime(min_t(u64, x->deadline_ns, KTIME_MAX));
+	return 0;
+}
+
+static long chan_ioctl_send(struct file *file, struct chan *ch,
+			    struct chan_xfer __user *uarg)
+{
+	u8 stack[CHAN_STACK_ELEM] __aligned(8);
+	struct chan_xfer x;
+	struct chan_how how;
+	void *elem = stack;
+	long ret;
+
+	if (copy_from_user(&x, uarg, sizeof(x)))
+		return -EFAULT;
+	ret = chan_xfer_how(file, &x, &how);
+	if (ret)
+		return ret;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
+	/* The element is ours before the channel is touched (R5). */
+	if (ch->elem_size > sizeof(stack)) {
+		elem = kvmalloc(ch->elem_size, GFP_KERNEL_ACCOUNT);
+		if (!elem)
+			return -ENOMEM;
+	}
+	if (copy_from_user(elem, u64_to_user_ptr(x.elem), ch->elem_size)) {
+		ret = -EFAULT;
+		goto free_elem;
+	}
+	ret = chan_send_elems(ch, elem, 1, &how);
+	if (ret > 0)
+		ret = 0;
+free_elem:
+	if (elem != stack)
+		kvfree(elem);
+	return ret;
+}
+
+static long chan_ioctl_recv(struct file *file, struct chan *ch,
+			    struct chan_xfer __user *uarg)
+{
+	u8 stack[CHAN_STACK_ELEM] __aligned(8);
+	struct chan_msg *msg = NULL;
+	struct chan_xfer x;
+	struct chan_how how;
+	void *elem = stack;
+	long ret;
+
+	if (copy_from_user(&x, uarg, sizeof(x)))
+		return -EFAULT;
+	ret = chan_xfer_how(file, &x, &how);
+	if (ret)
+		return ret;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+
+	if (ch->elem_size > sizeof(stack)) {
+		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		elem = msg->data;
+	}
+	ret = chan_recv_elems(ch, elem, 1, &how);
+	if (ret == 1 &&
+	    copy_to_user(u64_to_user_ptr(x.elem), elem, ch->elem_size)) {
+		/*
+		 * The element left the channel but cannot be delivered: it
+		 * goes back in front (R5).  A small one needs a home first;
+		 * the allocation is tiny and must not fail, or it is lost.
+		 */
+		if (!msg) {
+			msg = chan_msg_alloc(ch, 1, GFP_KERNEL | __GFP_NOFAIL);
+			memcpy(msg->data, stack, ch->elem_size);
+		}
+		chan_putback(ch, msg);
+		return -EFAULT;
+	}
+	chan_msg_free(msg);
+	return ret;
+}
+
+static long chan_ioctl_close(struct file *file, struct chan *ch)
+{
+	/* Closing is the sender's act (K1), as in Go. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return chan_close(ch);
+}
+
+static long chan_ioctl_info(struct file *file, struct chan *ch,
+			    struct chan_info __user *uarg)
+{
+	struct chan_info info;
+
+	chan_snapshot(ch, file, &info);
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long chan_ioctl_dup(struct file *file, struct chan *ch,
+			   struct chan_dup __user *uarg)
+{
+	struct file *dup_file;
+	struct chan_dup d;
+	int fd;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	if (!d.mode || (d.mode & ~CHAN_MODE_BOTH) ||
+	    (d.flags & ~(CHAN_FD_NONBLOCK | CHAN_FD_INHERIT)) || d.reserved)
+		return -EINVAL;
+	/* An fd can give away its rights, never gain one (C3). */
+	if (d.mode & ~chan_file_mode(file))
+		return -EBADF;
+
+	fd = chan_file_new(ch, d.mode, d.flags, &dup_file);
+	if (fd < 0)
+		return fd;
+	d.fd = fd;
+	if (copy_to_user(uarg, &d, sizeof(d))) {
+		chan_file_abandon(fd, dup_file);
+		return -EFAULT;
+	}
+	fd_install(fd, dup_file);
+	return fd;
+}
+
+static long chan_file_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct chan *ch = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_DUP) != sizeof(struct chan_dup));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_SEND) != sizeof(struct chan_xfer));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_RECV) != sizeof(struct chan_xfer));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_INFO) != sizeof(struct chan_info));
+
+	switch (cmd) {
+	case CHAN_IOC_SEND:
+		return chan_ioctl_send(file, ch, argp);
+	case CHAN_IOC_RECV:
+		return chan_ioctl_recv(file, ch, argp);
+	case CHAN_IOC_CLOSE:
+		return chan_ioctl_close(file, ch);
+	case CHAN_IOC_INFO:
+		return chan_ioctl_info(file, ch, argp);
+	case CHAN_IOC_DUP:
+		return chan_ioctl_dup(file, ch, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Elements per read(2)/write(2) round: n whole elements of @count bytes. */
+static ssize_t chan_rw_elems(const struct chan *ch, size_t count)
+{
+	if (!ch->elem_size || !count || count % ch->elem_size)
+		return -EINVAL;
+	return count / ch->elem_size;
+}
+
+static ssize_t chan_file_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct chan *ch = file->private_data;
+	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
+	struct chan_msg *msg;
+	ssize_t n, got;
+
+	n = chan_rw_elems(ch, count);
+	if (n < 0)
+		return n;
+	n = min_t(size_t, n, max_t(size_t, CHAN_RW_CHUNK / ch->elem_size, 1));
+	msg = chan_msg_alloc(ch, n, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	got = chan_recv_elems(ch, msg->data, n, &how);
+	if (got > 0) {
+		msg->count = got;
+		if (copy_to_user(buf, msg->data, got * ch->elem_size)) {
+			chan_putback(ch, msg);
+			return -EFAULT;
+		}
+		got *= ch->elem_size;
+	}
+	chan_msg_free(msg);
+	return got;
+}
+
+static ssize_t chan_file_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	struct chan *ch = file->private_data;
+	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
+	size_t esz = ch->elem_size, total, chunk, done = 0;
+	ssize_t ret;
+	void *elems;
+
+	ret = chan_rw_elems(ch, count);
+	if (ret < 0)
+		return ret;
+	total = ret;
+	chunk = min_t(size_t, total, max_t(size_t, CHAN_RW_CHUNK / esz, 1));
+	elems = kvmalloc(chunk * esz, GFP_KERNEL_ACCOUNT);
+	if (!elems)
+		return -ENOMEM;
+
+	while (done < total) {
+		size_t n = min(chunk, total - done);
+
+		/* A faulting chunk is not sent at all (L2). */
+		if (copy_from_user(elems, buf + done * esz, n * esz)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = chan_send_elems(ch, elems, n, &how);
+		if (ret < 0)
+			break;
+		done += ret;
+		if (ret < n)
+			break;
+	}
+	kvfree(elems);
+	/* Once anything was sent, report it: it cannot be taken back (P3). */
+	return done ? done * esz : ret;
+}
+
+static __poll_t chan_file_poll(struct file *file, poll_table *wait)
+{
+	struct chan *ch = file->private_data;
+	u32 len, nsendq, nrecvq;
+	bool closed, no_recv;
+	__poll_t mask = 0;
+
+	poll_wait(file, &ch->poll_wq, wait);
+
+	/*
+	 * Every change that makes the channel ready wakes poll_wq after
+	 * changing state under the lock, so reading it under the lock after
+	 * poll_wait() queued us cannot miss a wake-up.
+	 */
+	spin_lock(&ch->lock);
+	len = ch->ring.len + ch->nspill;
+	nsendq = ch->nsendq;
+	nrecvq = ch->nrecvq;
+	closed = ch->closed;
+	no_recv = ch->no_recv;
+	spin_unlock(&ch->lock);
+
+	if ((file->f_mode & FMODE_READ) && (len || nsendq || closed))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (file->f_mode & FMODE_WRITE) {
+		if (closed || no_recv || len < ch->cap || nrecvq)
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		if (no_recv)
+			mask |= EPOLLERR;
+	}
+	if (closed && !len)
+		mask |= EPOLLHUP;
+	return mask;
+}
+
+static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	static const char * const modes[] = {
+		[CHAN_MODE_SEND] = "send",
+		[CHAN_MODE_RECV] = "recv",
+		[CHAN_MODE_BOTH] = "both",
+	};
+	struct chan_info info;
+
+	chan_snapshot(file->private_data, file, &info);
+	seq_printf(m, "chan-id:\t%llu\n", info.id);
+	seq_printf(m, "chan-elem-size:\t%u\n", info.elem_size);
+	seq_printf(m, "chan-cap:\t%u\n", info.cap);
+	seq_printf(m, "chan-len:\t%u\n", info.len);
+	seq_printf(m, "chan-closed:\t%u\n", info.closed);
+	seq_printf(m, "chan-mode:\t%s\n", modes[info.mode]);
+	seq_printf(m, "chan-send-waiters:\t%u\n", info.send_waiters);
+	seq_printf(m, "chan-recv-waiters:\t%u\n", info.recv_waiters);
+}
+
+static int chan_file_release(struct inode *inode, struct file *file)
+{
+	struct chan *ch = file->private_data;
+
+	chan_release_fd(ch, file->f_mode & FMODE_WRITE,
+			file->f_mode & FMODE_READ);
+	chan_put(ch);
+	return 0;
+}
+
+static const struct file_operations chan_fops = {
+	.owner		= THIS_MODULE,
+	.release	= chan_file_release,
+	.read		= chan_file_read,
+	.write		= chan_file_write,
+	.poll		= chan_file_poll,
+	.unlocked_ioctl	= chan_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= chan_file_show_fdinfo,
+	.llseek		= no_llseek,
+};
+
+/**
+ * chan_file_new() - a new fd for a channel, reserved but not yet installed
+ * @ch: the channel; the new file takes its own reference
+ * @mode: CHAN_MODE_* bits, not zero
+ * @flags: CHAN_FD_* bits
+ * @filep: where to store the file
+ *
+ * The caller copies the fd number out and then calls fd_install(), or
+ * chan_file_abandon() if that fails: the fd becomes visible only after
+ * the last point of failure (hardening rule 21).  Close-on-exec unless
+ * CHAN_FD_INHERIT (C2).
+ *
+ * Return: the fd number, or a negative errno.
+ */
+int chan_file_new(struct chan *ch, u32 mode, u32 flags, struct file **filep)
+{
+	int oflags, fd;
+	struct file *file;
+
+	switch (mode) {
+	case CHAN_MODE_SEND:
+		oflags = O_WRONLY;
+		break;
+	case CHAN_MODE_RECV:
+		oflags = O_RDONLY;
+		break;
+	default:
+		oflags = O_RDWR;
+		break;
+	}
+	if (flags & CHAN_FD_NONBLOCK)
+		oflags |= O_NONBLOCK;
+
+	fd = get_unused_fd_flags((flags & CHAN_FD_INHERIT) ? 0 : O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	chan_get(ch);
+	file = anon_inode_getfile("[chan]", &chan_fops, ch, oflags);
+	if (IS_ERR(file))
+		goto put_chan;
+	chan_add_fd(ch, mode & CHAN_MODE_SEND, mode & CHAN_MODE_RECV);
+	*filep = file;
+	return fd;
+
+put_chan:
+	chan_put(ch);
+	put_unused_fd(fd);
+	return PTR_ERR(file);
+}
+
+/**
+ * chan_file_abandon() - undo chan_file_new() when the fd cannot be handed out
+ * @fd: the reserved fd number
+ * @file: the file; its release drops its counts and reference
+ */
+void chan_file_abandon(int fd, struct file *file)
+{
+	put_unused_fd(fd);
+	fput(file);
+}

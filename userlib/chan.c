@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Channels: thin wrappers over the ioctls of /dev/chan and of channel fds.
+ *
+ * Element pointers go to the kernel as they are, so a bad one fails with
+ * -EFAULT there instead of crashing here.  Every uapi struct is built with a
+ * designated initializer, which zeroes the reserved fields the kernel checks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+
+/*
+ * Set once CHAN_IOC_QUERY has shown a module with our API version.  Failures
+ * are not cached: the module may be loaded (or replaced) later.
+ */
+static atomic_bool api_checked;
+
+static int check_api(int dev)
+{
+	struct chan_query q = { 0 };
+
+	if (atomic_load_explicit(&api_checked, memory_order_acquire))
+		return 0;
+	if (ioctl(dev, CHAN_IOC_QUERY, &q) < 0)
+		return -errno;
+	if (q.version != CHAN_API_VERSION)
+		return -EPROTONOSUPPORT;
+	atomic_store_explicit(&api_checked, true, memory_order_release);
+	return 0;
+}
+
+int chan_make(size_t elem_size, size_t cap, unsigned int flags)
+{
+	struct chan_create c;
+	int dev, fd, err;
+
+	/* The kernel sees 32 bits: reject what would silently truncate. */
+	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
+		return -EINVAL;
+
+	dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	err = check_api(dev);
+	if (!err) {
+		c = (struct chan_create){
+			.elem_size = (uint32_t)elem_size,
+			.cap = (uint32_t)cap,
+			.flags = flags,
+		};
+		fd = ioctl(dev, CHAN_IOC_CREATE, &c);
+		err = fd < 0 ? -errno : fd;
+	}
+	close(dev);
+	return err;
+}
+
+int chan_dup(int ch, unsigned int mode)
+{
+	struct chan_dup d = { .mode = mode };
+	int fd = ioctl(ch, CHAN_IOC_DUP, &d);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* An absolute CLOCK_MONOTONIC deadline, so a restarted call waits no longer. */
+static int deadline_after(int64_t timeout_ns, __u64 *deadline)
+{
+	struct timespec now;
+	int64_t now_ns;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now))
+		return -errno;
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	/* The kernel keeps time in a signed 64-bit ktime: saturate there. */
+	if (timeout_ns > INT64_MAX - now_ns)
+		*deadline = INT64_MAX;
+	else
+		*deadline = (uint64_t)(now_ns + timeout_ns);
+	return 0;
+}
+
+static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
+{
+	struct chan_xfer x = { .elem = (uintptr_t)elem };
+	int ret;
+
+	if (timeout_ns == 0) {
+		x.flags = CHAN_XFER_NONBLOCK;
+	} else if (timeout_ns > 0) {
+		x.flags = CHAN_XFER_DEADLINE;
+		ret = deadline_after(timeout_ns, &x.deadline_ns);
+		if (ret)
+			return ret;
+	}
+	ret = ioctl(ch, cmd, &x);
+	return ret < 0 ? -errno : ret;
+}
+
+int chan_send(int ch, const void *elem)
+{
+	return xfer(ch, CHAN_IOC_SEND, elem, -1);
+}
+
+int chan_recv(int ch, void *elem)
+{
+	return xfer(ch, CHAN_IOC_RECV, elem, -1);
+}
+
+int chan_try_send(int ch, const void *elem)
+{
+	return xfer(ch, CHAN_IOC_SEND, elem, 0);
+}
+
+int chan_try_recv(int ch, void *elem)
+{
+	return xfer(ch, CHAN_IOC_RECV, elem, 0);
+}
+
+int chan_send_timeout(int ch, const void *elem, int64_t timeout_ns)
+{
+	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+}
+
+int chan_recv_timeout(int ch, void *elem, int64_t timeout_ns)
+{
+	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+}
+
+int chan_close(int ch)
+{
+	return ioctl(ch, CHAN_IOC_CLOSE) < 0 ? -errno : 0;
+}
+
+static int info(int ch, struct chan_info *ci)
+{
+	*ci = (struct chan_info){ 0 };
+	return ioctl(ch, CHAN_IOC_INFO, ci) < 0 ? -errno : 0;
+}
+
+/* Counts are __u32 in the uapi; one past INT_MAX would read as an errno. */
+static int count_or_overflow(uint32_t n)
+{
+	return n > INT_MAX ? -EOVERFLOW : (int)n;
+}
+
+int chan_len(int ch)
+{
+	struct chan_info ci;
+	int ret = info(ch, &ci);
+
+	return ret ? ret : count_or_overflow(ci.len);
+}
+
+int chan_cap(int ch)
+{
+	struct chan_info ci;
+	int ret = info(ch, &ci);
+
+	return ret ? ret : count_or_overflow(ci.cap);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * libchan: Go's channels, wait groups and goroutines for C.
+ *
+ * Channels are file descriptors handed out by the chan kernel module
+ * (/dev/chan); this library is a thin layer over its ioctls.  Wait groups and
+ * goroutines live in user space and need no device.
+ *
+ * Every function returns a negative errno on failure; errno is never the
+ * channel of an error.  timeout_ns everywhere: < 0 waits without limit, 0
+ * never blocks (-EAGAIN), > 0 is a relative timeout (-ETIMEDOUT on expiry).
+ * The rules cited (C1, W3, ...) are those of the chan contract.
+ */
+#ifndef _CHAN_H
+#define _CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/chan.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Flags of chan_make(). */
+#define CHAN_NONBLOCK	CHAN_FD_NONBLOCK	/* the fd is O_NONBLOCK */
+#define CHAN_INHERIT	CHAN_FD_INHERIT		/* the fd survives exec */
+
+/* Modes of chan_dup() (C3). */
+#define CHAN_SEND_ONLY	CHAN_MODE_SEND
+#define CHAN_RECV_ONLY	CHAN_MODE_RECV
+
+/*
+ * A new channel of elements of elem_size bytes with a buffer of cap elements
+ * (C1); returns its fd.  -EPROTONOSUPPORT if the module speaks another API
+ * version, -ENOENT if /dev/chan is missing (module not loaded).
+ */
+int chan_make(size_t elem_size, size_t cap, unsigned int flags);
+/* A new close-on-exec fd for the same channel, limited to mode (C3). */
+int chan_dup(int ch, unsigned int mode);
+
+int chan_send(int ch, const void *elem);	/* 0; -EPIPE once closed (K2) */
+int chan_recv(int ch, void *elem);		/* 1: a value; 0: closed and drained */
+int chan_try_send(int ch, const void *elem);	/* -EAGAIN if it would block */
+int chan_try_recv(int ch, void *elem);		/* -EAGAIN if it would block */
+int chan_send_timeout(int ch, const void *elem, int64_t timeout_ns);
+int chan_recv_timeout(int ch, void *elem, int64_t timeout_ns);
+
+int chan_close(int ch);		/* Go's close: 0; -EPIPE if already closed (K1) */
+int chan_len(int ch);		/* elements buffered now */
+int chan_cap(int ch);		/* capacity */
+
+/* Select (X rules); chan_select() comes with the kernel's select ioctl. */
+#define CHAN_OP_SEND	1
+#define CHAN_OP_RECV	2
+
+struct chan_case {
+	int ch;		/* channel fd; negative: the case is ignored (nil channel) */
+	int op;		/* CHAN_OP_SEND or CHAN_OP_RECV */
+	void *elem;	/* element to send, or where to store the one received */
+	bool ok;	/* out, on the chosen case: true = sent / received,
+			 * false = the channel was closed (X5) */
+};
+
+/*
+ * Goroutines (G1): fn(arg) on a new detached thread with a small stack
+ * (64 KiB unless chan_go_stack_size() said otherwise).
+ */
+int chan_go(void *(*fn)(void *), void *arg);
+/* Stack size of later chan_go() threads; -EINVAL below the system minimum. */
+int chan_go_stack_size(size_t bytes);
+
+/*
+ * Wait groups (W rules), futex-backed.  The fields are private: use only the
+ * functions below.  A zero-filled group is a valid, private, empty group.
+ */
+struct waitgroup {
+	/* counter, waiter flag and release sequence, changed atomically */
+	uint64_t state __attribute__((aligned(8)));
+	uint32_t flags;
+	uint32_t reserved;
+};
+
+#define WAITGROUP_INIT		{ 0, 0, 0 }
+/* Usable across processes in MAP_SHARED memory (W4). */
+#define WAITGROUP_SHARED	(1U << 0)
+
+void waitgroup_init(struct waitgroup *wg, unsigned int flags);
+/* 0; -EINVAL below zero, -EOVERFLOW past INT32_MAX: the counter is unchanged. */
+int waitgroup_add(struct waitgroup *wg, int delta);
+int waitgroup_done(struct waitgroup *wg);	/* waitgroup_add(wg, -1) */
+/* 0 once the counter is zero; signals do not interrupt it. */
+int waitgroup_wait(struct waitgroup *wg);
+/* As waitgroup_wait(); -EAGAIN (timeout 0) or -ETIMEDOUT if still non-zero. */
+int waitgroup_wait_timeout(struct waitgroup *wg, int64_t timeout_ns);
+/* Adds one, then runs fn(arg) as chan_go() does and calls done after it (W6). */
+int waitgroup_go(struct waitgroup *wg, void *(*fn)(void *), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _CHAN_H */

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Wait groups (rules W1-W6), on a futex.
+ *
+ * The whole state is one 64-bit word, changed only by compare-and-swap:
+ *
+ *   bits  0-31  release sequence: bumped each time the counter reaches zero;
+ *               this half is the futex word that waiters sleep on
+ *   bits 32-62  counter, 0 to INT32_MAX
+ *   bit     63  a waiter may be asleep: the release must FUTEX_WAKE
+ *
+ * Waiters sleep on the sequence rather than on the counter, so that adds and
+ * dones that leave the counter above zero do not wake them, and so that a
+ * waiter still finds its release when the group has been reused (counter
+ * back above zero) before it got to run (W3).  Putting counter, flag and
+ * sequence in one word makes "register as a waiter while the counter is
+ * non-zero" and "reach zero, clear the flag, bump the sequence" single atomic
+ * steps: no waiter count has to be given back after a release, so a released
+ * waiter never writes to the group again (hardening rule 23).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+
+#define WG_SEQ_MASK	0xffffffffULL
+#define WG_COUNT_SHIFT	32
+#define WG_COUNT_MASK	(0x7fffffffULL << WG_COUNT_SHIFT)
+#define WG_WAITERS	(1ULL << 63)
+
+_Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
+	       _Alignof(_Atomic uint64_t) <= 8,
+	       "struct waitgroup.state must be able to hold an atomic");
+
+static _Atomic uint64_t *wg_state(struct waitgroup *wg)
+{
+	return (_Atomic uint64_t *)&wg->state;
+}
+
+/* The sequence half of the state word, wherever the byte order puts it. */
+static uint32_t *wg_futex(struct waitgroup *wg)
+{
+	return (uint32_t *)&wg->state +
+	       (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+}
+
+static uint32_t wg_count(uint64_t s)
+{
+	return (uint32_t)((s & WG_COUNT_MASK) >> WG_COUNT_SHIFT);
+}
+
+/* Hardening rule 24: only a group that never leaves the process is private. */
+static int wg_futex_private(const struct waitgroup *wg)
+{
+	return wg->flags & WAITGROUP_SHARED ? 0 : FUTEX_PRIVATE_FLAG;
+}
+
+void waitgroup_init(struct waitgroup *wg, unsigned int flags)
+{
+	atomic_init(wg_state(wg), 0);
+	wg->flags = flags & WAITGROUP_SHARED;
+	wg->reserved = 0;
+}
+
+int waitgroup_add(struct waitgroup *wg, int delta)
+{
+	_Atomic uint64_t *state = wg_state(wg);
+	uint32_t *uaddr = wg_futex(wg);
+	/*
+	 * Read before the counter can reach zero: from then on a waiter may
+	 * free or reuse the group, so the wake below must not read it.
+	 */
+	int priv = wg_futex_private(wg);
+	uint64_t old = atomic_load_explicit(state, memory_order_relaxed);
+	uint64_t new;
+	int64_t count;
+
+	do {
+		count = (int64_t)wg_count(old) + delta;
+		if (count < 0)
+			return -EINVAL;
+		if (count > INT32_MAX)
+			return -EOVERFLOW;
+		if (count == 0 && wg_count(old) != 0)
+			/* Release: bump the sequence, clear the waiter flag. */
+			new = (old + 1) & WG_SEQ_MASK;
+		else
+			new = (old & ~WG_COUNT_MASK) |
+			      (uint64_t)count << WG_COUNT_SHIFT;
+	} while (!atomic_compare_exchange_weak_explicit(state, &old, new,
+			memory_order_acq_rel, memory_order_relaxed));
+
+	/*
+	 * Only the address goes to the kernel; the memory may already be freed
+	 * or reused by now.  A private wake then only hashes the address, a
+	 * shared one fails with EFAULT or wakes some other futex spuriously,
+	 * which futex users must tolerate anyway (glibc mutexes do the same).
+	 */
+	if ((old & WG_WAITERS) && !(new & WG_WAITERS))
+		syscall(SYS_futex, uaddr, FUTEX_WAKE | priv, INT_MAX,
+			NULL, NULL, 0);
+	return 0;
+}
+
+int waitgroup_done(struct waitgroup *wg)
+{
+	return waitgroup_add(wg, -1);
+}
+
+/* deadline: absolute CLOCK_MONOTONIC, or NULL to wait without limit. */
+static int wg_sleep(struct waitgroup *wg, uint64_t s,
+		    const struct timespec *deadline)
+{
+	_Atomic uint64_t *state = wg_state(wg);
+	int op = FUTEX_WAIT_BITSET | wg_futex_private(wg);
+	uint32_t seq;
+	long ret;
+
+	/* Raise the waiter flag, unless the counter reaches zero meanwhile. */
+	while (!(s & WG_WAITERS)) {
+		if (atomic_compare_exchange_weak_explicit(state, &s,
+				s | WG_WAITERS, memory_order_acquire,
+				memory_order_acquire))
+			s |= WG_WAITERS;
+		else if (wg_count(s) == 0)
+			return 0;
+	}
+	seq = (uint32_t)s;
+
+	/*
+	 * FUTEX_WAIT returns at once if the sequence has moved on, and any
+	 * return may be spurious (a stale wake for memory this group reuses),
+	 * so the sequence alone decides.  Once it has moved the group is not
+	 * touched again.
+	 */
+	for (;;) {
+		ret = syscall(SYS_futex, wg_futex(wg), op, seq, deadline,
+			      NULL, FUTEX_BITSET_MATCH_ANY);
+		if (ret < 0 && errno != EAGAIN && errno != EINTR &&
+		    errno != ETIMEDOUT)
+			return -errno;
+		s = atomic_load_explicit(state, memory_order_acquire);
+		if ((uint32_t)s != seq)
+			return 0;
+		if (ret < 0 && errno == ETIMEDOUT)
+			return -ETIMEDOUT;
+	}
+}
+
+int waitgroup_wait(struct waitgroup *wg)
+{
+	uint64_t s = atomic_load_explicit(wg_state(wg), memory_order_acquire);
+
+	/* W2: a zero counter costs one load and no system call. */
+	if (wg_count(s) == 0)
+		return 0;
+	return wg_sleep(wg, s, NULL);
+}
+
+int waitgroup_wait_timeout(struct waitgroup *wg, int64_t timeout_ns)
+{
+	uint64_t s = atomic_load_explicit(wg_state(wg), memory_order_acquire);
+	struct timespec deadline;
+	int64_t now_ns, end_ns;
+
+	/* Checked before the clock, which may be a system call (W2). */
+	if (wg_count(s) == 0)
+		return 0;
+	if (timeout_ns < 0)
+		return wg_sleep(wg, s, NULL);
+	if (timeout_ns == 0)
+		return -EAGAIN;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline))
+		return -errno;
+	now_ns = (int64_t)deadline.tv_sec * 1000000000 + deadline.tv_nsec;
+	end_ns = timeout_ns > INT64_MAX - now_ns ? INT64_MAX
+						  : now_ns + timeout_ns;
+	deadline.tv_sec = end_ns / 1000000000;
+	deadline.tv_nsec = end_ns % 1000000000;
+	return wg_sleep(wg, s, &deadline);
+}
+
+struct wg_go {
+	struct waitgroup *wg;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void wg_go_done(void *wg)
+{
+	waitgroup_done(wg);
+}
+
+static void *wg_go_main(void *p)
+{
+	struct wg_go go = *(struct wg_go *)p;
+
+	free(p);
+	/* Done also when fn leaves by pthread_exit(), like Go's deferred Done. */
+	pthread_cleanup_push(wg_go_done, go.wg);
+	go.fn(go.arg);
+	pthread_cleanup_pop(1);
+	return NULL;
+}
+
+int waitgroup_go(struct waitgroup *wg, void *(*fn)(void *), void *arg)
+{
+	struct wg_go *go;
+	int ret;
+
+	if (!fn)
+		return -EINVAL;
+	/* W6: counted before the thread exists, so no wait can miss it. */
+	ret = waitgroup_add(wg, 1);
+	if (ret)
+		return ret;
+	go = malloc(sizeof(*go));
+	if (!go) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	*go = (struct wg_go){ .wg = wg, .fn = fn, .arg = arg };
+	ret = chan_go(wg_go_main, go);
+	if (!ret)
+		return 0;
+	free(go);
+undo:
+	waitgroup_done(wg);
+	return ret;
+}

@@ -190,6 +190,7 @@ void chan_limits_query(struct chan_query *q)
 	q->max_buffer_bytes = READ_ONCE(chan_max_buffer_bytes);
 	q->user_budget_bytes = READ_ONCE(chan_user_budget_bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_limits_query);
 
 /**
  * chan_limits_exit() - check at unload that every charge was given back

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for chan_core.c: suite chan_core
+ *
+ * The state changes of send, receive and close, driven through the core's
+ * own calls; the userspace tests drive the same through the fds.
+ */
+#include <kunit/test.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+
+#include "chan_core.h"
+#include "chan_limits.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define CHAN_TEST_UID	KUIDT_INIT(4200003)
+
+static const struct chan_how chan_test_nonblock = { .nonblock = true };
+static const struct chan_how chan_test_block = {};
+
+static struct chan *chan_test_alloc(struct kunit *test, u32 elem_size,
+				    u32 cap)
+{
+	struct chan *ch = chan_alloc(elem_size, cap, CHAN_TEST_UID);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ch));
+	return ch;
+}
+
+static void chan_test_send(struct kunit *test, struct chan *ch, u64 v)
+{
+	KUNIT_ASSERT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
+			1L);
+}
+
+static void chan_test_expect_recv(struct kunit *test, struct chan *ch, u64 v)
+{
+	u64 got = ~v;
+
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, &got, 1, &chan_test_nonblock),
+			1L);
+	KUNIT_EXPECT_EQ(test, got, v);
+}
+
+/* R1, B1: a buffered channel takes cap elements, then would block. */
+static void chan_core_test_buffered_fifo(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 4);
+	u64 v;
+
+	for (v = 0; v < 4; v++)
+		chan_test_send(test, ch, v);
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	for (v = 0; v < 4; v++)
+		chan_test_expect_recv(test, ch, v);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	chan_put(ch);
+}
+
+/* R2, B1: without a counterpart, nothing moves on an unbuffered channel. */
+static void chan_core_test_unbuffered_nonblock(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
+	u64 v = 7;
+
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 0U);
+	chan_put(ch);
+}
+
+/* K1, K2, K3: close once, sends fail, buffered elements drain, then 0. */
+static void chan_core_test_close_drain(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 2);
+	u64 v = 1;
+
+	chan_test_send(test, ch, 1);
+	chan_test_send(test, ch, 2);
+	KUNIT_EXPECT_EQ(test, chan_close(ch), 0);
+	KUNIT_EXPECT_EQ(test, chan_close(ch), -EPIPE);
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_block),
+			-EPIPE);
+	chan_test_expect_recv(test, ch, 1);
+	chan_test_expect_recv(test, ch, 2);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_block), 0L);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_block), 0L);
+	chan_put(ch);
+}
+
+/* P2, P3: batches stop where the buffer does. */
+static void chan_core_test_batches(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 3);
+	u64 in[5] = { 10, 11, 12, 13, 14 }, out[8] = {};
+
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, in, 5, &chan_test_nonblock),
+			3L);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, out, 8, &chan_test_nonblock),
+			3L);
+	KUNIT_EXPECT_EQ(test, out[0], 10ULL);
+	KUNIT_EXPECT_EQ(test, out[2], 12ULL);
+	chan_put(ch);
+}
+
+/* R5: elements a receiver puts back come out first, in order. */
+static void chan_core_test_putback_order(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 3);
+	struct chan_msg *msg;
+	u64 v;
+
+	for (v = 1; v <= 3; v++)
+		chan_test_send(test, ch, v);
+	msg = chan_msg_alloc(ch, 2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 2,
+					      &chan_test_nonblock), 2L);
+	chan_putback(ch, msg);
+	for (v = 1; v <= 3; v++)
+		chan_test_expect_recv(test, ch, v);
+	chan_put(ch);
+}
+
+/*
+ * R5: with the buffer refilled meanwhile, a put-back element waits beside
+ * it, still first in line, and len counts it.
+ */
+static void chan_core_test_putback_spill(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 2);
+	struct chan_msg *msg;
+	u64 v;
+
+	chan_test_send(test, ch, 1);
+	chan_test_send(test, ch, 2);
+	msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 1,
+					      &chan_test_nonblock), 1L);
+	chan_test_send(test, ch, 3);
+	chan_putback(ch, msg);
+	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 3U);
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	for (v = 1; v <= 3; v++)
+		chan_test_expect_recv(test, ch, v);
+	chan_put(ch);
+}
+
+struct chan_test_receiver {
+	struct chan *ch;
+	u64 value;
+	ssize_t ret;
+};
+
+static int chan_test_receiver_fn(void *data)
+{
+	struct chan_test_receiver *r = data;
+
+	r->ret = chan_recv_elems(r->ch, &r->value, 1, &chan_test_block);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+static void chan_test_wait_receivers(struct kunit *test, struct chan *ch,
+				     u32 n)
+{
+	int i;
+
+	for (i = 0; i < 5000 && READ_ONCE(ch->nrecvq) != n; i++)
+		msleep(1);
+	KUNIT_ASSERT_EQ(test, READ_ONCE(ch->nrecvq), n);
+}
+
+/* R2, R3: a send hands its element straight to a blocked receiver. */
+static void chan_core_test_handoff(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
+	struct chan_test_receiver r = { .ch = ch };
+	struct task_struct *task;
+
+	task = kthread_run(chan_test_receiver_fn, &r, "chan_test_recv");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	chan_test_wait_receivers(test, ch, 1);
+	chan_test_send(test, ch, 42);
+	kthread_stop(task);
+	KUNIT_EXPECT_EQ(test, r.ret, 1L);
+	KUNIT_EXPECT_EQ(test, r.value, 42ULL);
+	KUNIT_EXPECT_EQ(test, ch->nrecvq, 0U);
+	chan_put(ch);
+}
+
+/* K4, K5: the last sender's fd going away closes the channel. */
+static void chan_core_test_last_sender(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
+	struct chan_test_receiver r = { .ch = ch };
+	struct task_struct *task;
+
+	chan_add_fd(ch, true, false);
+	chan_add_fd(ch, false, true);
+	task = kthread_run(chan_test_receiver_fn, &r, "chan_test_recv");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	chan_test_wait_receivers(test, ch, 1);
+	chan_release_fd(ch, true, false);
+	kthread_stop(task);
+	KUNIT_EXPECT_EQ(test, r.ret, 0L);
+	KUNIT_EXPECT_TRUE(test, ch->closed);
+	chan_release_fd(ch, false, true);
+	chan_put(ch);
+}
+
+/* K5: without receivers, sends fail with EPIPE; the channel is not closed. */
+static void chan_core_test_last_receiver(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 4);
+	u64 v = 1;
+
+	chan_add_fd(ch, true, false);
+	chan_add_fd(ch, false, true);
+	chan_test_send(test, ch, 1);
+	chan_release_fd(ch, false, true);
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_block),
+			-EPIPE);
+	KUNIT_EXPECT_FALSE(test, ch->closed);
+	chan_release_fd(ch, true, false);
+	chan_put(ch);
+}
+
+/* B2: an expired deadline fails with ETIMEDOUT and leaves no trace. */
+static void chan_core_test_deadline(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
+	struct chan_how how = { .timed = true };
+	u64 v = 5;
+
+	how.deadline = ktime_add_ms(ktime_get(), 20);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &how), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, ch->nrecvq, 0U);
+	how.deadline = ktime_add_ms(ktime_get(), 20);
+	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &how), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, ch->nsendq, 0U);
+	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+			-EAGAIN);
+	chan_put(ch);
+}
+
+/* L1: a channel's memory is charged to its user and given back. */
+static void chan_core_test_accounting(struct kunit *test)
+{
+	struct chan *ch;
+
+	KUNIT_ASSERT_EQ(test, chan_limits_charged(CHAN_TEST_UID), 0UL);
+	ch = chan_test_alloc(test, 16, 8);
+	KUNIT_EXPECT_GE(test, chan_limits_charged(CHAN_TEST_UID),
+			(size_t)16 * 8);
+	chan_test_send(test, ch, 1);
+	chan_put(ch);
+	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), 0UL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(chan_alloc(65537, 0, CHAN_TEST_UID)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), 0UL);
+}
+
+static struct kunit_case chan_core_test_cases[] = {
+	KUNIT_CASE(chan_core_test_buffered_fifo),
+	KUNIT_CASE(chan_core_test_unbuffered_nonblock),
+	KUNIT_CASE(chan_core_test_close_drain),
+	KUNIT_CASE(chan_core_test_batches),
+	KUNIT_CASE(chan_core_test_putback_order),
+	KUNIT_CASE(chan_core_test_putback_spill),
+	KUNIT_CASE(chan_core_test_handoff),
+	KUNIT_CASE(chan_core_test_last_sender),
+	KUNIT_CASE(chan_core_test_last_receiver),
+	KUNIT_CASE(chan_core_test_deadline),
+	KUNIT_CASE(chan_core_test_accounting),
+	{}
+};
+
+static struct kunit_suite chan_core_test_suite = {
+	.name = "chan_core",
+	.test_cases = chan_core_test_cases,
+};
+
+kunit_test_suite(chan_core_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for chan");
+MODULE_LICENSE("GPL");

@@ -47,13 +47,14 @@
 /* Results of a wait, in chan_waiter.status. */
 enum {
 	CHAN_W_WAITING,
+	CHAN_W_BUSY,	/* a receiver is copying the element out */
 	CHAN_W_DONE,	/* the element was moved */
 	CHAN_W_CLOSED,	/* the channel closed (or lost its receivers) first */
 };
 
 /**
  * struct chan_waiter - a task blocked in a send or a receive
- * @node: in chan.sendq or chan.recvq
+ * @node: in chan.sendq or chan.recvq, or a receiver's chan_take.senders
  * @task: the blocked task
  * @elem: the element to send, or where to store the one received
  * @status: CHAN_W_*; written last, with release semantics, by the completer
@@ -92,6 +93,21 @@ static void chan_wake_flush(struct chan_wake *wk)
 	wk->n = 0;
 }
 
+/*
+ * Make room for @need more wake-ups, waking the batch if it is full.  That
+ * drops chan.lock for a moment: callers re-read the channel afterwards.
+ */
+static void chan_wake_reserve(struct chan *ch, struct chan_wake *wk,
+			      unsigned int need)
+{
+	lockdep_assert_held(&ch->lock);
+	if (wk->n + need <= CHAN_WAKE_BATCH)
+		return;
+	spin_unlock(&ch->lock);
+	chan_wake_flush(wk);
+	spin_lock(&ch->lock);
+}
+
 /* Wake pollers; the barrier in wq_has_sleeper() pairs with poll_wait(). */
 static void chan_poll_wake(struct chan *ch, __poll_t events)
 {
@@ -102,6 +118,14 @@ static void chan_poll_wake(struct chan *ch, __poll_t events)
 static u32 chan_len_locked(const struct chan *ch)
 {
 	return ch->ring.len + ch->nspill;
+}
+
+static void chan_free_msgs(struct list_head *msgs)
+{
+	struct chan_msg *msg, *tmp;
+
+	list_for_each_entry_safe(msg, tmp, msgs, node)
+		chan_msg_free(msg);
 }
 
 /*
@@ -133,58 +157,106 @@ static struct chan_waiter *chan_first_receiver(struct chan *ch)
 }
 
 /*
- * A slot was freed in the buffer: move the longest-waiting sender's element
- * into it, so the buffer keeps the order in which senders came (R3).
+ * Take the oldest buffered element into @dst: put-back elements first,
+ * they are older than the ring.  Spill batches that empty go on @dead, to
+ * be freed after the lock is dropped.
  */
-static void chan_admit_sender(struct chan *ch, struct chan_wake *wk)
+static void chan_pop_buffer(struct chan *ch, void *dst, struct list_head *dead)
 {
-	struct chan_waiter *w = chan_first_sender(ch);
-
-	lockdep_assert_held(&ch->lock);
-	if (!w || chan_len_locked(ch) >= ch->cap)
-		return;
-	chan_ring_push_tail(&ch->ring, w->elem);
-	ch->nsendq--;
-	chan_complete(ch, w, CHAN_W_DONE, wk);
-}
-
-/*
- * Take the oldest element into @dst: put-back elements first, then the
- * buffer, then a blocked sender of an unbuffered channel.  Completes at
- * most one waiter: the caller leaves room in @wk.  Spill batches that
- * empty go on @dead, to be freed after the lock is dropped.
- */
-static bool chan_take_one(struct chan *ch, void *dst, struct chan_wake *wk,
-			  struct list_head *dead)
-{
-	struct chan_waiter *w;
 	struct chan_msg *msg;
 
 	lockdep_assert_held(&ch->lock);
 	msg = list_first_entry_or_null(&ch->spill, struct chan_msg, node);
-	if (msg) {
-		memcpy(dst, msg->data + (size_t)msg->first * ch->elem_size,
-		       ch->elem_size);
-		msg->first++;
-		ch->nspill--;
-		if (!--msg->count)
-			list_move(&msg->node, dead);
-		chan_admit_sender(ch, wk);
-		return true;
-	}
-	if (ch->ring.len) {
+	if (!msg) {
 		chan_ring_pop_head(&ch->ring, dst);
-		chan_admit_sender(ch, wk);
+		return;
+	}
+	memcpy(dst, msg->data + (size_t)msg->first * ch->elem_size,
+	       ch->elem_size);
+	msg->first++;
+	ch->nspill--;
+	if (!--msg->count)
+		list_move(&msg->node, dead);
+}
+
+/*
+ * Free slots in the buffer go to blocked senders, longest waiting first,
+ * so the buffer keeps the order in which senders came (R3).
+ */
+static void chan_admit_senders(struct chan *ch, struct chan_wake *wk)
+{
+	struct chan_waiter *w;
+
+	for (;;) {
+		chan_wake_reserve(ch, wk, 1);
+		w = chan_first_sender(ch);
+		if (!w || chan_len_locked(ch) >= ch->cap)
+			return;
+		chan_ring_push_tail(&ch->ring, w->elem);
+		ch->nsendq--;
+		chan_complete(ch, w, CHAN_W_DONE, wk);
+	}
+}
+
+/*
+ * Give blocked receivers what is there for them, longest waiting first:
+ * buffered elements, then blocked senders' ones.  Receivers wait only on an
+ * empty channel, so this is needed only where elements or senders come
+ * back while receivers wait: after an undo.
+ */
+static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
+				struct list_head *dead)
+{
+	struct chan_waiter *r, *s;
+
+	for (;;) {
+		chan_wake_reserve(ch, wk, 2);
+		r = chan_first_receiver(ch);
+		if (!r)
+			break;
+		if (chan_len_locked(ch)) {
+			chan_pop_buffer(ch, r->elem, dead);
+		} else {
+			s = chan_first_sender(ch);
+			if (!s)
+				break;
+			memcpy(r->elem, s->elem, ch->elem_size);
+			ch->nsendq--;
+			chan_complete(ch, s, CHAN_W_DONE, wk);
+		}
+		ch->nrecvq--;
+		chan_complete(ch, r, CHAN_W_DONE, wk);
+	}
+	chan_admit_senders(ch, wk);
+}
+
+/*
+ * Take the oldest element into @dst for a receive that copies it out after
+ * dropping the lock: from the buffer, or from the longest-waiting sender,
+ * who stays blocked (CHAN_W_BUSY) until the receive commits or undoes.
+ * Senders are not admitted into freed slots before the commit either, so a
+ * receive that faults can undo without a trace (L2).
+ */
+static bool chan_take_one(struct chan *ch, void *dst, struct chan_take *t,
+			  struct list_head *dead)
+{
+	struct chan_waiter *w;
+
+	lockdep_assert_held(&ch->lock);
+	if (chan_len_locked(ch)) {
+		t->admit |= !list_empty(&ch->sendq);
+		chan_pop_buffer(ch, dst, dead);
+		t->owned++;
 		return true;
 	}
 	w = chan_first_sender(ch);
-	if (w) {
-		memcpy(dst, w->elem, ch->elem_size);
-		ch->nsendq--;
-		chan_complete(ch, w, CHAN_W_DONE, wk);
-		return true;
-	}
-	return false;
+	if (!w)
+		return false;
+	memcpy(dst, w->elem, ch->elem_size);
+	list_move_tail(&w->node, &t->senders);
+	ch->nsendq--;
+	WRITE_ONCE(w->status, CHAN_W_BUSY);
+	return true;
 }
 
 static bool chan_deadline_passed(const struct chan_how *how)
@@ -207,9 +279,39 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 		set_current_state(TASK_INTERRUPTIBLE);
 		/* Completion first: a completed operation reports success. */
 		status = smp_load_acquire(&w->status);
-		if (status != CHAN_W_WAITING || signal_pending(current) ||
-		    expired)
+		if (status == CHAN_W_BUSY) {
+			set_current_state(TASK_UNINTERRUPTIBLE);
+			/*
+			 * A receiver holds a copy of our element and is
+			 * copying it out: neither a signal nor the deadline
+			 * may end the wait before it says whether the element
+			 * was taken (B3).  That takes a page fault at most.
+			 * Pairs with the completer's smp_store_release().
+			 */
+			if (smp_load_acquire(&w->status) == CHAN_W_BUSY)
+				schedule();
+			continue;
+		}
+		if (status != CHAN_W_WAITING)
 			break;
+		if (signal_pending(current) || expired) {
+			/*
+			 * Leave without effect, unless a completer got here
+			 * first: the status read under the lock decides.
+			 */
+			__set_current_state(TASK_RUNNING);
+			spin_lock(&ch->lock);
+			status = w->status;
+			if (status == CHAN_W_WAITING) {
+				list_del(&w->node);
+				(*nqueued)--;
+			}
+			spin_unlock(&ch->lock);
+			if (status == CHAN_W_WAITING)
+				return signal_pending(current) ?
+					-ERESTARTSYS : -ETIMEDOUT;
+			continue;
+		}
 		if (how->timed) {
 			ktime_t deadline = how->deadline;
 
@@ -221,23 +323,7 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 		}
 	}
 	__set_current_state(TASK_RUNNING);
-	if (status != CHAN_W_WAITING)
-		return status;
-
-	/*
-	 * Interrupted or expired, but a completer may be racing with us: the
-	 * status read under the lock decides whether the operation happened.
-	 */
-	spin_lock(&ch->lock);
-	status = w->status;
-	if (status == CHAN_W_WAITING) {
-		list_del(&w->node);
-		(*nqueued)--;
-	}
-	spin_unlock(&ch->lock);
-	if (status != CHAN_W_WAITING)
-		return status;
-	return signal_pending(current) ? -ERESTARTSYS : -ETIMEDOUT;
+	return status;
 }
 
 /**
@@ -281,7 +367,9 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 				memcpy(r->elem, elem, ch->elem_size);
 				ch->nrecvq--;
 				chan_complete(ch, r, CHAN_W_DONE, &wk);
-			} else if (chan_len_locked(ch) < ch->cap) {
+			} else if (chan_len_locked(ch) < ch->cap &&
+				   list_empty(&ch->sendq)) {
+				/* Free slots are owed to queued senders. */
 				chan_ring_push_tail(&ch->ring, elem);
 			} else {
 				break;
@@ -343,36 +431,36 @@ EXPORT_SYMBOL_IF_KUNIT(chan_send_elems);
  * @elems: room for @n elements in kernel memory
  * @n: at most this many, at least one
  * @how: whether and how long to wait
+ * @t: filled in with what the receive took
  *
  * Takes what is ready now, up to @n; if nothing is, waits for one element.
- * The caller owns what it got and must chan_putback() what it cannot
- * deliver.
+ * When it returns elements, the caller copies them out and then calls
+ * chan_recv_commit(), or chan_recv_undo() if the copy failed.
  *
  * Return: the number of elements received (1 to @n); 0 once the channel is
  * closed and drained (K3); -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.
  */
 ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
-			const struct chan_how *how)
+			const struct chan_how *how, struct chan_take *t)
 {
 	u8 *dst = elems;
-	struct chan_msg *msg, *tmp;
 	struct chan_waiter w;
-	struct chan_wake wk;
 	LIST_HEAD(dead);
 	size_t got = 0;
 	int status;
 
-	wk.n = 0;
+	INIT_LIST_HEAD(&t->senders);
+	t->owned = 0;
+	t->admit = false;
+
 	spin_lock(&ch->lock);
-	while (got < n && !chan_wake_full(&wk) &&
-	       chan_take_one(ch, dst + got * ch->elem_size, &wk, &dead))
+	while (got < n && chan_take_one(ch, dst + got * ch->elem_size, t, &dead))
 		got++;
 	if (got) {
 		spin_unlock(&ch->lock);
-		chan_wake_flush(&wk);
-		list_for_each_entry_safe(msg, tmp, &dead, node)
-			chan_msg_free(msg);
-		chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
+		chan_free_msgs(&dead);
+		if (t->owned)
+			chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
 		return got;
 	}
 	if (ch->closed) {
@@ -394,13 +482,108 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
 
 	status = chan_wait(ch, &w, &ch->nrecvq, how);
-	if (status == CHAN_W_DONE)
+	if (status == CHAN_W_DONE) {
+		/* Handed over: the sender is gone, the element is ours. */
+		t->owned = 1;
 		return 1;
+	}
 	if (status == CHAN_W_CLOSED)
 		return 0;
 	return status;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_recv_elems);
+
+/**
+ * chan_recv_commit() - the elements of a receive were delivered
+ * @ch: the channel
+ * @t: what chan_recv_elems() took
+ *
+ * Completes the senders whose elements were taken and gives the slots the
+ * receive freed to the senders waiting for them.
+ */
+void chan_recv_commit(struct chan *ch, struct chan_take *t)
+{
+	struct chan_waiter *w, *tmp;
+	struct chan_wake wk;
+
+	if (list_empty(&t->senders) && !t->admit)
+		return;
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &t->senders, node) {
+		chan_wake_reserve(ch, &wk, 1);
+		chan_complete(ch, w, CHAN_W_DONE, &wk);
+	}
+	chan_admit_senders(ch, &wk);
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_recv_commit);
+
+/**
+ * chan_recv_undo() - the elements of a receive could not be delivered
+ * @ch: the channel
+ * @t: what chan_recv_elems() took
+ * @msg: the first @t->owned elements received, oldest first, or NULL if
+ *	there are none; consumed
+ *
+ * Everything goes back as it was: the elements in front of the buffer,
+ * the senders at the head of the send queue, so nothing is lost and the
+ * order is kept (R5, hardening rule 10).  If the channel can no longer
+ * take sends, those senders fail with EPIPE instead, as they would have
+ * (K2, K5).  Never fails: the elements either fit back into the buffer or
+ * stay in @msg, which joins the channel.
+ */
+void chan_recv_undo(struct chan *ch, struct chan_take *t,
+		    struct chan_msg *msg)
+{
+	const size_t esz = ch->elem_size;
+	struct chan_waiter *w, *tmp;
+	struct chan_wake wk;
+	LIST_HEAD(dead);
+	u32 i;
+
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	if (ch->closed || ch->no_recv) {
+		list_for_each_entry_safe(w, tmp, &t->senders, node) {
+			chan_wake_reserve(ch, &wk, 1);
+			chan_complete(ch, w, CHAN_W_CLOSED, &wk);
+		}
+	} else {
+		list_for_each_entry(w, &t->senders, node) {
+			ch->nsendq++;
+			WRITE_ONCE(w->status, CHAN_W_WAITING);
+			/*
+			 * It may sleep uninterruptibly with a signal or a
+			 * deadline pending: wake it to look again.  It cannot
+			 * leave while we hold the lock, so no task reference
+			 * is needed; this path runs only on a fault.
+			 */
+			wake_up_process(w->task);
+		}
+		list_splice(&t->senders, &ch->sendq);
+	}
+	INIT_LIST_HEAD(&t->senders);
+
+	if (msg && !ch->nspill && chan_ring_room(&ch->ring) >= msg->count) {
+		for (i = msg->count; i-- > 0;)
+			chan_ring_push_head(&ch->ring,
+					    msg->data + (msg->first + i) * esz);
+		list_add(&msg->node, &dead);
+	} else if (msg) {
+		list_add(&msg->node, &ch->spill);
+		ch->nspill += msg->count;
+	}
+	/* Receivers that came while the elements were out are owed them. */
+	chan_feed_receivers(ch, &wk, &dead);
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	chan_free_msgs(&dead);
+	chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_recv_undo);
 
 /**
  * chan_msg_alloc() - room for elements a receiver holds
@@ -435,62 +618,6 @@ void chan_msg_free(struct chan_msg *msg)
 	kvfree(msg);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
-
-/**
- * chan_putback() - return elements a receiver could not deliver
- * @ch: the channel they came from
- * @msg: the elements, oldest first; consumed
- *
- * They go back in front of everything else, so nothing is lost and the
- * order is kept (R5, hardening rule 10).  If the channel closed meanwhile
- * they are still received before receivers see "closed".  Never fails: the
- * elements either fit back into the buffer or stay in @msg, which joins the
- * channel.
- */
-void chan_putback(struct chan *ch, struct chan_msg *msg)
-{
-	const size_t esz = ch->elem_size;
-	struct chan_msg *tmp;
-	struct chan_waiter *r;
-	struct chan_wake wk;
-	LIST_HEAD(dead);
-	u32 i;
-
-	wk.n = 0;
-	spin_lock(&ch->lock);
-	if (!ch->nspill && chan_ring_room(&ch->ring) >= msg->count) {
-		for (i = msg->count; i-- > 0;)
-			chan_ring_push_head(&ch->ring,
-					    msg->data + (msg->first + i) * esz);
-		list_add(&msg->node, &dead);
-	} else {
-		list_add(&msg->node, &ch->spill);
-		ch->nspill += msg->count;
-	}
-	/*
-	 * Receivers wait only on an empty channel; any that came while the
-	 * elements were out are owed them now, longest waiting first.
-	 */
-	while ((r = chan_first_receiver(ch))) {
-		/* chan_take_one() may complete a sender as well as @r. */
-		if (wk.n + 2 > CHAN_WAKE_BATCH) {
-			spin_unlock(&ch->lock);
-			chan_wake_flush(&wk);
-			spin_lock(&ch->lock);
-			continue;
-		}
-		if (!chan_take_one(ch, r->elem, &wk, &dead))
-			break;
-		ch->nrecvq--;
-		chan_complete(ch, r, CHAN_W_DONE, &wk);
-	}
-	spin_unlock(&ch->lock);
-	chan_wake_flush(&wk);
-	list_for_each_entry_safe(msg, tmp, &dead, node)
-		chan_msg_free(msg);
-	chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM);
-}
-EXPORT_SYMBOL_IF_KUNIT(chan_putback);
 
 /*
  * Complete waiters with CLOSED: every sender, and every receiver too when
@@ -675,13 +802,10 @@ EXPORT_SYMBOL_IF_KUNIT(chan_get);
  */
 void chan_put(struct chan *ch)
 {
-	struct chan_msg *msg, *tmp;
-
 	if (!refcount_dec_and_test(&ch->ref))
 		return;
 	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq));
-	list_for_each_entry_safe(msg, tmp, &ch->spill, node)
-		chan_msg_free(msg);
+	chan_free_msgs(&ch->spill);
 	chan_ring_destroy(&ch->ring);
 	chan_limits_uncharge(ch->uid, ch->charged);
 	kmem_cache_free(chan_cachep, ch);

@@ -20,8 +20,8 @@
  * @nsend_fds: open files that may send
  * @nrecv_fds: open files that may receive
  * @ring: the buffer, @cap slots
- * @spill: chan_msg batches put back by receivers that could not copy them
- *	out; they are older than anything in @ring and are taken first
+ * @spill: chan_msg batches given back by receivers that could not copy
+ *	them out; they are older than anything in @ring and are taken first
  * @nspill: elements in @spill
  * @sendq: chan_waiter of blocked senders, longest waiting first (R4)
  * @recvq: chan_waiter of blocked receivers, longest waiting first (R4)
@@ -66,14 +66,30 @@ struct chan {
  * @data: the elements
  *
  * A receiver takes elements into a chan_msg before it copies them to
- * userspace.  If that copy faults the whole chan_msg goes back into the
- * channel without a new allocation, so a fault never loses an element (R5).
+ * userspace.  If that copy faults the chan_msg goes back into the channel
+ * without a new allocation, so a fault never loses an element (R5).
  */
 struct chan_msg {
 	struct list_head node;
 	u32 first;
 	u32 count;
 	u8 data[];
+};
+
+/**
+ * struct chan_take - what a receive took, until it commits or undoes
+ * @senders: blocked senders whose elements were taken; they stay blocked
+ *	until chan_recv_commit() or chan_recv_undo() says how it went
+ * @owned: how many of the elements received, from the first on, left the
+ *	channel itself (the buffer, or a hand-off to the waiting receiver);
+ *	the rest are still @senders' own
+ * @admit: senders were queued when elements left the buffer: the commit
+ *	gives them the freed slots
+ */
+struct chan_take {
+	struct list_head senders;
+	u32 owned;
+	bool admit;
 };
 
 /**
@@ -95,10 +111,12 @@ void chan_put(struct chan *ch);
 ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			const struct chan_how *how);
 ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
-			const struct chan_how *how);
+			const struct chan_how *how, struct chan_take *t);
+void chan_recv_commit(struct chan *ch, struct chan_take *t);
+void chan_recv_undo(struct chan *ch, struct chan_take *t,
+		    struct chan_msg *msg);
 struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp);
 void chan_msg_free(struct chan_msg *msg);
-void chan_putback(struct chan *ch, struct chan_msg *msg);
 int chan_close(struct chan *ch);
 
 void chan_add_fd(struct chan *ch, bool send, bool recv);

@@ -35,11 +35,23 @@ static void chan_test_send(struct kunit *test, struct chan *ch, u64 v)
 			1L);
 }
 
+/* Receive without waiting, and commit as a successful copy-out does. */
+static ssize_t chan_test_recv(struct chan *ch, void *elems, size_t n,
+			      const struct chan_how *how)
+{
+	struct chan_take t;
+	ssize_t ret = chan_recv_elems(ch, elems, n, how, &t);
+
+	if (ret > 0)
+		chan_recv_commit(ch, &t);
+	return ret;
+}
+
 static void chan_test_expect_recv(struct kunit *test, struct chan *ch, u64 v)
 {
 	u64 got = ~v;
 
-	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, &got, 1, &chan_test_nonblock),
+	KUNIT_ASSERT_EQ(test, chan_test_recv(ch, &got, 1, &chan_test_nonblock),
 			1L);
 	KUNIT_EXPECT_EQ(test, got, v);
 }
@@ -56,7 +68,7 @@ static void chan_core_test_buffered_fifo(struct kunit *test)
 			-EAGAIN);
 	for (v = 0; v < 4; v++)
 		chan_test_expect_recv(test, ch, v);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
 	chan_put(ch);
 }
@@ -69,7 +81,7 @@ static void chan_core_test_unbuffered_nonblock(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
 	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 0U);
 	chan_put(ch);
@@ -89,8 +101,8 @@ static void chan_core_test_close_drain(struct kunit *test)
 			-EPIPE);
 	chan_test_expect_recv(test, ch, 1);
 	chan_test_expect_recv(test, ch, 2);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_block), 0L);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_block), 0L);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &chan_test_block), 0L);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &chan_test_block), 0L);
 	chan_put(ch);
 }
 
@@ -102,18 +114,19 @@ static void chan_core_test_batches(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, in, 5, &chan_test_nonblock),
 			3L);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, out, 8, &chan_test_nonblock),
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, out, 8, &chan_test_nonblock),
 			3L);
 	KUNIT_EXPECT_EQ(test, out[0], 10ULL);
 	KUNIT_EXPECT_EQ(test, out[2], 12ULL);
 	chan_put(ch);
 }
 
-/* R5: elements a receiver puts back come out first, in order. */
-static void chan_core_test_putback_order(struct kunit *test)
+/* R5, L2: elements a receive could not deliver come out first, in order. */
+static void chan_core_test_undo_order(struct kunit *test)
 {
 	struct chan *ch = chan_test_alloc(test, sizeof(u64), 3);
 	struct chan_msg *msg;
+	struct chan_take t;
 	u64 v;
 
 	for (v = 1; v <= 3; v++)
@@ -121,21 +134,23 @@ static void chan_core_test_putback_order(struct kunit *test)
 	msg = chan_msg_alloc(ch, 2, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
 	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 2,
-					      &chan_test_nonblock), 2L);
-	chan_putback(ch, msg);
+					      &chan_test_nonblock, &t), 2L);
+	KUNIT_EXPECT_EQ(test, t.owned, 2U);
+	chan_recv_undo(ch, &t, msg);
 	for (v = 1; v <= 3; v++)
 		chan_test_expect_recv(test, ch, v);
 	chan_put(ch);
 }
 
 /*
- * R5: with the buffer refilled meanwhile, a put-back element waits beside
- * it, still first in line, and len counts it.
+ * R5: with the buffer refilled meanwhile, an element given back waits
+ * beside it, still first in line, and len counts it.
  */
-static void chan_core_test_putback_spill(struct kunit *test)
+static void chan_core_test_undo_spill(struct kunit *test)
 {
 	struct chan *ch = chan_test_alloc(test, sizeof(u64), 2);
 	struct chan_msg *msg;
+	struct chan_take t;
 	u64 v;
 
 	chan_test_send(test, ch, 1);
@@ -143,9 +158,9 @@ static void chan_core_test_putback_spill(struct kunit *test)
 	msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
 	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 1,
-					      &chan_test_nonblock), 1L);
+					      &chan_test_nonblock, &t), 1L);
 	chan_test_send(test, ch, 3);
-	chan_putback(ch, msg);
+	chan_recv_undo(ch, &t, msg);
 	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 3U);
 	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
@@ -164,7 +179,7 @@ static int chan_test_receiver_fn(void *data)
 {
 	struct chan_test_receiver *r = data;
 
-	r->ret = chan_recv_elems(r->ch, &r->value, 1, &chan_test_block);
+	r->ret = chan_test_recv(r->ch, &r->value, 1, &chan_test_block);
 	while (!kthread_should_stop())
 		schedule_timeout_uninterruptible(1);
 	return 0;
@@ -176,8 +191,58 @@ static void chan_test_wait_receivers(struct kunit *test, struct chan *ch,
 	int i;
 
 	for (i = 0; i < 5000 && READ_ONCE(ch->nrecvq) != n; i++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	KUNIT_ASSERT_EQ(test, READ_ONCE(ch->nrecvq), n);
+}
+
+struct chan_test_sender {
+	struct chan *ch;
+	u64 value;
+	ssize_t ret;
+};
+
+static int chan_test_sender_fn(void *data)
+{
+	struct chan_test_sender *s = data;
+
+	s->ret = chan_send_elems(s->ch, &s->value, 1, &chan_test_block);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/*
+ * R2, L2: a receive that takes a blocked sender's element and then cannot
+ * deliver it leaves the sender blocked; the next receive completes it.
+ */
+static void chan_core_test_undo_sender(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
+	struct chan_test_sender s = { .ch = ch, .value = 77, .ret = -1 };
+	struct task_struct *task;
+	struct chan_take t;
+	u64 v = 0;
+	int i;
+
+	task = kthread_run(chan_test_sender_fn, &s, "chan_test_send");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; i < 5000 && READ_ONCE(ch->nsendq) != 1; i++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_EQ(test, READ_ONCE(ch->nsendq), 1U);
+
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock,
+					      &t), 1L);
+	KUNIT_EXPECT_EQ(test, v, 77ULL);
+	KUNIT_EXPECT_EQ(test, t.owned, 0U);
+	chan_recv_undo(ch, &t, NULL);
+	KUNIT_EXPECT_EQ(test, ch->nsendq, 1U);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s.ret), -1L);
+
+	chan_test_expect_recv(test, ch, 77);
+	kthread_stop(task);
+	KUNIT_EXPECT_EQ(test, s.ret, 1L);
+	chan_put(ch);
 }
 
 /* R2, R3: a send hands its element straight to a blocked receiver. */
@@ -243,12 +308,12 @@ static void chan_core_test_deadline(struct kunit *test)
 	u64 v = 5;
 
 	how.deadline = ktime_add_ms(ktime_get(), 20);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &how), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &how), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, ch->nrecvq, 0U);
 	how.deadline = ktime_add_ms(ktime_get(), 20);
 	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &how), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, ch->nsendq, 0U);
-	KUNIT_EXPECT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock),
+	KUNIT_EXPECT_EQ(test, chan_test_recv(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
 	chan_put(ch);
 }
@@ -275,8 +340,9 @@ static struct kunit_case chan_core_test_cases[] = {
 	KUNIT_CASE(chan_core_test_unbuffered_nonblock),
 	KUNIT_CASE(chan_core_test_close_drain),
 	KUNIT_CASE(chan_core_test_batches),
-	KUNIT_CASE(chan_core_test_putback_order),
-	KUNIT_CASE(chan_core_test_putback_spill),
+	KUNIT_CASE(chan_core_test_undo_order),
+	KUNIT_CASE(chan_core_test_undo_spill),
+	KUNIT_CASE(chan_core_test_undo_sender),
 	KUNIT_CASE(chan_core_test_handoff),
 	KUNIT_CASE(chan_core_test_last_sender),
 	KUNIT_CASE(chan_core_test_last_receiver),

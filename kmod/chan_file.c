@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
+#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -101,13 +102,36 @@ free_elem:
 	return ret;
 }
 
+/*
+ * The elements a receive owns, for chan_recv_undo(): the first @t->owned
+ * of @msg, or of @stack for a small element that has no chan_msg yet.
+ * That allocation is tiny and must not fail, or the element is lost.
+ */
+static struct chan_msg *chan_undo_msg(struct chan *ch,
+				      const struct chan_take *t,
+				      struct chan_msg *msg, const void *stack)
+{
+	if (!t->owned) {
+		chan_msg_free(msg);
+		return NULL;
+	}
+	if (!msg) {
+		msg = chan_msg_alloc(ch, t->owned, GFP_KERNEL | __GFP_NOFAIL);
+		memcpy(msg->data, stack, (size_t)t->owned * ch->elem_size);
+	}
+	msg->count = t->owned;
+	return msg;
+}
+
 static long chan_ioctl_recv(struct file *file, struct chan *ch,
 			    struct chan_xfer __user *uarg)
 {
 	u8 stack[CHAN_STACK_ELEM] __aligned(8);
 	struct chan_msg *msg = NULL;
+	struct chan_take t;
 	struct chan_xfer x;
 	struct chan_how how;
+	void __user *uelem;
 	void *elem = stack;
 	long ret;
 
@@ -119,26 +143,28 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
 
+	/*
+	 * A destination that cannot take the element fails before anything
+	 * moves (L2).  It can still fault later (another thread unmaps it);
+	 * then the receive is undone.
+	 */
+	uelem = u64_to_user_ptr(x.elem);
+	if (fault_in_writeable((char __user *)uelem, ch->elem_size))
+		return -EFAULT;
 	if (ch->elem_size > sizeof(stack)) {
 		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
 		if (!msg)
 			return -ENOMEM;
 		elem = msg->data;
 	}
-	ret = chan_recv_elems(ch, elem, 1, &how);
-	if (ret == 1 &&
-	    copy_to_user(u64_to_user_ptr(x.elem), elem, ch->elem_size)) {
-		/*
-		 * The element left the channel but cannot be delivered: it
-		 * goes back in front (R5).  A small one needs a home first;
-		 * the allocation is tiny and must not fail, or it is lost.
-		 */
-		if (!msg) {
-			msg = chan_msg_alloc(ch, 1, GFP_KERNEL | __GFP_NOFAIL);
-			memcpy(msg->data, stack, ch->elem_size);
+
+	ret = chan_recv_elems(ch, elem, 1, &how, &t);
+	if (ret == 1) {
+		if (copy_to_user(uelem, elem, ch->elem_size)) {
+			chan_recv_undo(ch, &t, chan_undo_msg(ch, &t, msg, stack));
+			return -EFAULT;
 		}
-		chan_putback(ch, msg);
-		return -EFAULT;
+		chan_recv_commit(ch, &t);
 	}
 	chan_msg_free(msg);
 	return ret;
@@ -232,23 +258,27 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	struct chan *ch = file->private_data;
 	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
 	struct chan_msg *msg;
+	struct chan_take t;
 	ssize_t n, got;
 
 	n = chan_rw_elems(ch, count);
 	if (n < 0)
 		return n;
 	n = min_t(size_t, n, max_t(size_t, CHAN_RW_CHUNK / ch->elem_size, 1));
+	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
+	if (fault_in_writeable(buf, n * ch->elem_size))
+		return -EFAULT;
 	msg = chan_msg_alloc(ch, n, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
-	got = chan_recv_elems(ch, msg->data, n, &how);
+	got = chan_recv_elems(ch, msg->data, n, &how, &t);
 	if (got > 0) {
-		msg->count = got;
 		if (copy_to_user(buf, msg->data, got * ch->elem_size)) {
-			chan_putback(ch, msg);
+			chan_recv_undo(ch, &t, chan_undo_msg(ch, &t, msg, NULL));
 			return -EFAULT;
 		}
+		chan_recv_commit(ch, &t);
 		got *= ch->elem_size;
 	}
 	chan_msg_free(msg);

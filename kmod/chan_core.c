@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan_core.c - the channel object: send, receive, close
+ * The channel object: send, receive, close.
  */
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>

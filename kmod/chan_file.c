@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan_file.c - channel file descriptors: ioctl, read, write, poll, fdinfo
+ * Channel file descriptors: ioctl, read, write, poll, fdinfo.
  *
  * A channel fd is an anonymous-inode file whose private_data is the
  * channel; the file holds one reference on it.  The fd's mode (C3) is the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan_limits.c - per-channel limits and per-user budgets
+ * Per-channel limits and per-user budgets.
  *
  * Any user may open /dev/chan, so every byte a user can make the module hold
  * is checked twice: against the per-channel limits (EINVAL, L1) and against

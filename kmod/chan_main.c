@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan_main.c - /dev/chan: the module and the device that makes channels
+ * /dev/chan: the module and the device that makes channels.
  *
  * chan brings Go's channels to Linux as file descriptors.  Anyone may open
  * /dev/chan (L4); CHAN_IOC_CREATE on it returns a new channel fd, on which

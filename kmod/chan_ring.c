@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chan_ring.c - the element buffer of a buffered channel
+ * The element buffer of a buffered channel.
  */
 #include <linux/bug.h>
 #include <linux/mm.h>

@@ -59,8 +59,7 @@ struct chan_case {
 	int ch;		/* channel fd; negative: the case is ignored (nil channel) */
 	int op;		/* CHAN_OP_SEND or CHAN_OP_RECV */
 	void *elem;	/* element to send, or where to store the one received */
-	bool ok;	/* out, on the chosen case: true = sent / received,
-			 * false = the channel was closed (X5) */
+	bool ok;	/* out, chosen case: true sent/received, false closed (X5) */
 };
 
 /*

@@ -191,7 +191,7 @@ int waitgroup_wait_timeout(struct waitgroup *wg, int64_t timeout_ns)
 
 struct wg_go {
 	struct waitgroup *wg;
-	void *(*fn)(void *);
+	void *(*fn)(void *arg);
 	void *arg;
 };
 

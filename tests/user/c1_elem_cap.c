@@ -58,8 +58,8 @@ int main(void)
 
 	test_start("C1", "element size 0..65536 and capacity fixed at creation", 60);
 	q = chan_query_limits();
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (c = 0; c < ARRAY_SIZE(caps); c++) {
 			/* A buffer the module is configured to refuse is L1's business. */
 			if (sizes[s] * caps[c] > q.max_buffer_bytes ||
 			    caps[c] > q.max_cap)

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -41,6 +42,8 @@
 #include <chan.h>
 
 #define EXIT_SKIP	77
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* What the test is doing now; the watchdog prints it when it fires. */
 static const char *volatile check_step __attribute__((unused)) = "start";
@@ -309,6 +312,24 @@ static inline struct chan_query chan_query_limits(void)
 			   strerrorname_np(errno));
 	close(dev);
 	return q;
+}
+
+/*
+ * An address no access can succeed on: a reserved PROT_NONE page, so that
+ * nothing else is ever mapped there while the test runs (L2 EFAULT cases).
+ */
+static inline void *bad_ptr(void)
+{
+	static void *page;
+
+	if (!page) {
+		page = mmap(NULL, 4096, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			check_fail(__FILE__, __LINE__, check_rules, "mmap: %s",
+				   strerrorname_np(errno));
+	}
+	return page;
 }
 
 /* Raise RLIMIT_NOFILE (soft and, as root, hard) to at least @want. */

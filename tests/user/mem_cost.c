@@ -9,14 +9,7 @@
  * has) take more than 512 bytes a channel (the README's figure).  Needs root, for
  * /proc/slabinfo; skips without it.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <chan.h>
+#include "check.h"
 
 #define N	20000
 #define MAX_CACHES	512
@@ -62,25 +55,18 @@ int main(void)
 	long own = 0, fd_cost = 0;
 	int nb, na, i;
 
+	test_start("C1", "kernel memory of an unbuffered channel", 300);
 	if (setrlimit(RLIMIT_NOFILE, &rl) || access("/proc/slabinfo", R_OK)) {
-		fprintf(stderr, "mem_cost: needs root and /proc/slabinfo: skip\n");
-		return 77;
+		fprintf(stderr, "mem_cost: needs root and /proc/slabinfo: SKIP\n");
+		return EXIT_SKIP;
 	}
 	/* One channel first, so one-time allocations are not counted. */
-	fds[0] = chan_make(8, 0, 0);
-	close(fds[0]);
+	close(CHECK_OK("C1", chan_make(8, 0, 0)));
 	nb = read_slabinfo(before);
-	for (i = 0; i < N; i++) {
-		fds[i] = chan_make(8, 0, 0);
-		if (fds[i] < 0) {
-			fprintf(stderr, "mem_cost: chan_make: %s\n",
-				strerror(-fds[i]));
-			return 1;
-		}
-	}
+	for (i = 0; i < N; i++)
+		fds[i] = CHECK_OK("C1", chan_make(8, 0, 0));
 	na = read_slabinfo(after);
-	if (nb <= 0 || na <= 0)
-		return 1;
+	CHECK("C1", nb > 0 && na > 0);
 
 	printf("mem_cost: slab growth per unbuffered channel (%d channels)\n", N);
 	for (i = 0; i < na; i++) {
@@ -102,10 +88,6 @@ int main(void)
 	       own, fd_cost);
 	for (i = 0; i < N; i++)
 		close(fds[i]);
-	if (own > 512) {
-		fprintf(stderr, "mem_cost: %ld bytes is over the 512-byte target\n",
-			own);
-		return 1;
-	}
-	return 0;
+	CHECK("C1", own <= 512);
+	test_pass();
 }

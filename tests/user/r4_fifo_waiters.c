@@ -84,7 +84,7 @@ int main(void)
 	size_t c;
 
 	test_start("R4", "FIFO order of blocked senders and of blocked receivers", 90);
-	for (c = 0; c < 3; c++) {
+	for (c = 0; c < ARRAY_SIZE(caps); c++) {
 		ch = CHECK_OK("R4", chan_make(sizeof(uint64_t), caps[c], 0));
 		for (round = 1; round <= ROUNDS; round++) {
 			senders_in_order(caps[c], round);

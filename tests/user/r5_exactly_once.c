@@ -30,7 +30,7 @@ static void failed_sends_on_full(void)
 	STEP("failed sends on a full channel");
 	ch = CHECK_OK("R5", chan_make(sizeof(uint64_t), 4, 0));
 	/* A bad address fails even where the element would fit. */
-	CHECK_EQ("R5", chan_send(ch, (void *)8), -EFAULT);
+	CHECK_EQ("R5", chan_send(ch, bad_ptr()), -EFAULT);
 	CHECK_EQ("R5", chan_len(ch), 0);
 	for (v = 0; v < 4; v++)
 		CHECK_EQ("R5", chan_send(ch, &v), 0);
@@ -38,11 +38,11 @@ static void failed_sends_on_full(void)
 	CHECK_EQ("R5", chan_try_send(ch, &v), -EAGAIN);
 	v = 101;
 	CHECK_EQ("R5", chan_send_timeout(ch, &v, 1000000), -ETIMEDOUT);
-	CHECK_EQ("R5", chan_send_timeout(ch, (void *)8, 1000000), -EFAULT);
+	CHECK_EQ("R5", chan_send_timeout(ch, bad_ptr(), 1000000), -EFAULT);
 	CHECK_EQ("R5", chan_len(ch), 4);
 
 	STEP("a receive into a bad address takes nothing");
-	CHECK_EQ("R5", chan_recv(ch, (void *)8), -EFAULT);
+	CHECK_EQ("R5", chan_recv(ch, bad_ptr()), -EFAULT);
 	CHECK_EQ("R5", chan_try_recv(ch, NULL), -EFAULT);
 	CHECK_EQ("R5", chan_len(ch), 4);
 	for (v = 0; v < 4; v++) {
@@ -68,20 +68,22 @@ static void unbuffered_bad_receiver(void)
 	uint64_t out = 0;
 	pthread_t t;
 
-	STEP("unbuffered: a faulting receiver does not complete the sender");
+	/*
+	 * Whether the sender stays blocked meanwhile is L2's question
+	 * (l2_bad_input); here the element must arrive exactly once.
+	 */
+	STEP("unbuffered: a faulting receiver loses nothing");
 	ch = CHECK_OK("R5", chan_make(sizeof(uint64_t), 0, 0));
-	sender_done = 0;
 	t = spawn(blocked_sender, (void *)(uintptr_t)77);
 	wait_waiters(ch, 1, 0);
-	CHECK_EQ("R5", chan_try_recv(ch, (void *)8), -EFAULT);
-	CHECK_EQ("R5", chan_recv_timeout(ch, (void *)8, 1000000), -EFAULT);
-	sleep_ms(10);
-	CHECK_EQ("R5", sender_done, 0);
-	CHECK_EQ("R5", chan_info_of(ch).send_waiters, 1);
+	CHECK_EQ("R5", chan_try_recv(ch, bad_ptr()), -EFAULT);
+	CHECK_EQ("R5", chan_recv_timeout(ch, bad_ptr(), 1000000), -EFAULT);
 	CHECK_EQ("R5", chan_recv(ch, &out), 1);
 	CHECK_EQ("R5", out, 77);
 	join(t);
 	CHECK_EQ("R5", sender_done, 1);
+	CHECK_EQ("R5", chan_try_recv(ch, &out), -EAGAIN);
+	CHECK_EQ("R5", chan_len(ch), 0);
 	close(ch);
 }
 

@@ -9,7 +9,6 @@
  *    mapped again after fork): the futex must be keyed by the page, not the
  *    address, or the sleeping child is never woken and times out.
  */
-#define _GNU_SOURCE
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -54,8 +53,9 @@ static void workers_and_waiters(struct shared *sh)
 			pids[WORKERS + i] = fork();
 			CHECK(pids[WORKERS + i] >= 0);
 			if (pids[WORKERS + i] == 0) {
+				/* Workers still have to be forked. */
 				CHECK_EQ(waitgroup_wait_timeout(&sh->wg,
-						60 * NSEC_PER_SEC), 0);
+						2 * RELEASE_NS), 0);
 				check_work(sh, round);
 				_exit(0);
 			}
@@ -74,7 +74,7 @@ static void workers_and_waiters(struct shared *sh)
 				_exit(0);
 			}
 		}
-		CHECK_EQ(waitgroup_wait_timeout(&sh->wg, 60 * NSEC_PER_SEC), 0);
+		CHECK_EQ(waitgroup_wait_timeout(&sh->wg, 2 * RELEASE_NS), 0);
 		check_work(sh, round);
 		for (i = 0; i < WORKERS + WAITER_PROCS; i++)
 			reap(pids[i]);
@@ -105,8 +105,7 @@ static void other_address(void)
 			there = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				     MAP_SHARED, fd, 0);
 			CHECK(there != MAP_FAILED && there != here);
-			CHECK_EQ(waitgroup_wait_timeout(there,
-					30 * NSEC_PER_SEC), 0);
+			CHECK_EQ(waitgroup_wait_timeout(there, RELEASE_NS), 0);
 			_exit(0);
 		}
 		wait_in_futex(pid);
@@ -128,5 +127,5 @@ int main(void)
 	waitgroup_init(&sh->wg, WAITGROUP_SHARED);
 	workers_and_waiters(sh);
 	other_address();
-	test_pass("shared group across processes: waiters in several processes released, also mapped at different addresses");
+	test_pass("waiters in other processes released, at any address");
 }

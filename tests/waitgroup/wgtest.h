@@ -26,6 +26,8 @@
 
 /* The harness also runs us in a VM without KVM: bound a hang generously. */
 #define TEST_WATCHDOG_SEC	300
+/* A released waiter is late, and its wake-up taken for lost, after this. */
+#define RELEASE_NS		(10 * NSEC_PER_SEC)
 
 static const char *test_rule = "?";
 

@@ -44,28 +44,6 @@
  * chan_put() frees the channel with everything still in it.
  */
 
-/* Results of a wait, in chan_waiter.status. */
-enum {
-	CHAN_W_WAITING,
-	CHAN_W_BUSY,	/* a receiver is copying the element out */
-	CHAN_W_DONE,	/* the element was moved */
-	CHAN_W_CLOSED,	/* the channel closed (or lost its receivers) first */
-};
-
-/**
- * struct chan_waiter - a task blocked in a send or a receive
- * @node: in chan.sendq or chan.recvq, or a receiver's chan_take.senders
- * @task: the blocked task
- * @elem: the element to send, or where to store the one received
- * @status: CHAN_W_*; written last, with release semantics, by the completer
- */
-struct chan_waiter {
-	struct list_head node;
-	struct task_struct *task;
-	void *elem;
-	int status;
-};
-
 /* Tasks to wake once chan.lock is dropped. */
 #define CHAN_WAKE_BATCH 16
 
@@ -135,25 +113,112 @@ static void chan_free_msgs(struct list_head *msgs)
 static void chan_complete(struct chan *ch, struct chan_waiter *w, int status,
 			  struct chan_wake *wk)
 {
+	int *statusp = w->sel ? &w->sel->status : &w->status;
+
 	lockdep_assert_held(&ch->lock);
-	list_del(&w->node);
+	/* A select's other cases stay queued until it removes them itself. */
+	list_del_init(&w->node);
 	wk->task[wk->n++] = get_task_struct(w->task);
 	/*
 	 * Orders the element copy and the unlink before the status: pairs
-	 * with smp_load_acquire() in chan_wait(), after which the waiter
-	 * owns the element and may free its stack.
+	 * with smp_load_acquire() in chan_wait() and chan_select_wait(),
+	 * after which the waiter owns the element and may free its stack.
 	 */
-	smp_store_release(&w->status, status);
+	smp_store_release(statusp, status);
 }
 
-static struct chan_waiter *chan_first_sender(struct chan *ch)
+/* What chan_claim() found. */
+enum {
+	CHAN_CLAIM_NONE,
+	CHAN_CLAIM_OK,
+	CHAN_CLAIM_LOST,
+	CHAN_CLAIM_YIELD,
+};
+
+/**
+ * DOC: select claims
+ *
+ * A blocked select has a waiter on every channel of its cases, each added
+ * under that channel's lock alone, and one chan_sel.state that the first
+ * counterpart to reach any of them wins with a compare-and-exchange.  A
+ * counterpart that loses skips that waiter (its owner removes it) and
+ * tries the next one, so exactly one case of a select proceeds (X2).
+ *
+ * A select that is queued somewhere and finds a case ready must win
+ * itself before it acts.  If the counterpart is a select too, it needs
+ * both: it marks itself CHAN_SEL_BUSY, tries the other, and then keeps
+ * the claim or drops back to OPEN.  Plain tasks that meet a BUSY select
+ * spin until it decides, which is short: a BUSY select holds one channel
+ * lock and takes no other.  Two BUSY selects that meet would wait for each
+ * other, so only the one at the higher address spins; the lower one backs
+ * off (CHAN_CLAIM_YIELD) and looks at all its channels again once queued
+ * on them, so neither misses the other.
+ */
+
+/*
+ * Find the longest-waiting waiter on @q that can still be had and win it.
+ * @self is the acting select if it is queued on other channels (so it
+ * must win itself first, as case @sidx), else NULL.
+ */
+static int chan_claim(struct list_head *q, struct chan_sel *self, u32 sidx,
+		      struct chan_waiter **wp)
 {
-	return list_first_entry_or_null(&ch->sendq, struct chan_waiter, node);
+	struct chan_waiter *w;
+	int old;
+
+	list_for_each_entry(w, q, node) {
+		if (!w->sel) {
+			if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
+						   sidx) != CHAN_SEL_OPEN)
+				return CHAN_CLAIM_LOST;
+			*wp = w;
+			return CHAN_CLAIM_OK;
+		}
+		/* A select never meets itself (X7). */
+		if (w->sel == self)
+			continue;
+		if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
+					   CHAN_SEL_BUSY) != CHAN_SEL_OPEN)
+			return CHAN_CLAIM_LOST;
+		for (;;) {
+			old = atomic_cmpxchg(&w->sel->state, CHAN_SEL_OPEN,
+					     w->idx);
+			if (old == CHAN_SEL_OPEN) {
+				if (self)
+					atomic_set(&self->state, sidx);
+				*wp = w;
+				return CHAN_CLAIM_OK;
+			}
+			if (old != CHAN_SEL_BUSY)
+				break;
+			if (self && (unsigned long)w->sel < (unsigned long)self) {
+				atomic_set(&self->state, CHAN_SEL_OPEN);
+				return CHAN_CLAIM_YIELD;
+			}
+			cpu_relax();
+		}
+		/* Won by another case or given up: its owner removes it. */
+		if (self)
+			atomic_set(&self->state, CHAN_SEL_OPEN);
+	}
+	return CHAN_CLAIM_NONE;
 }
 
-static struct chan_waiter *chan_first_receiver(struct chan *ch)
+/* Whether @q has a waiter that can still be had. */
+static bool chan_queue_live(struct list_head *q)
 {
-	return list_first_entry_or_null(&ch->recvq, struct chan_waiter, node);
+	struct chan_waiter *w;
+
+	int state;
+
+	list_for_each_entry(w, q, node) {
+		if (!w->sel)
+			return true;
+		state = atomic_read(&w->sel->state);
+		if (state == CHAN_SEL_OPEN || state == CHAN_SEL_BUSY)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -189,8 +254,8 @@ static void chan_admit_senders(struct chan *ch, struct chan_wake *wk)
 
 	for (;;) {
 		chan_wake_reserve(ch, wk, 1);
-		w = chan_first_sender(ch);
-		if (!w || chan_len_locked(ch) >= ch->cap)
+		if (chan_len_locked(ch) >= ch->cap ||
+		    chan_claim(&ch->sendq, NULL, 0, &w) != CHAN_CLAIM_OK)
 			return;
 		chan_ring_push_tail(&ch->ring, w->elem);
 		ch->nsendq--;
@@ -211,15 +276,20 @@ static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
 
 	for (;;) {
 		chan_wake_reserve(ch, wk, 2);
-		r = chan_first_receiver(ch);
-		if (!r)
+		/*
+		 * Only a plain sender is sure to be had: check for one before
+		 * winning a receiver, which cannot be given back.  The senders
+		 * an undo restores are plain and at the head.
+		 */
+		s = list_first_entry_or_null(&ch->sendq, struct chan_waiter,
+					     node);
+		if (!chan_len_locked(ch) && (!s || s->sel))
+			break;
+		if (chan_claim(&ch->recvq, NULL, 0, &r) != CHAN_CLAIM_OK)
 			break;
 		if (chan_len_locked(ch)) {
 			chan_pop_buffer(ch, r->elem, dead);
 		} else {
-			s = chan_first_sender(ch);
-			if (!s)
-				break;
 			memcpy(r->elem, s->elem, ch->elem_size);
 			ch->nsendq--;
 			chan_complete(ch, s, CHAN_W_DONE, wk);
@@ -238,7 +308,7 @@ static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
  * receive that faults can undo without a trace (L2).
  */
 static bool chan_take_one(struct chan *ch, void *dst, struct chan_take *t,
-			  struct list_head *dead)
+			  struct chan_wake *wk, struct list_head *dead)
 {
 	struct chan_waiter *w;
 
@@ -249,12 +319,22 @@ static bool chan_take_one(struct chan *ch, void *dst, struct chan_take *t,
 		t->owned++;
 		return true;
 	}
-	w = chan_first_sender(ch);
-	if (!w)
+	/*
+	 * One sender per receive at most, the last element taken: the
+	 * elements the receive owns stay a prefix of what it took.
+	 */
+	if (!list_empty(&t->senders) ||
+	    chan_claim(&ch->sendq, NULL, 0, &w) != CHAN_CLAIM_OK)
 		return false;
 	memcpy(dst, w->elem, ch->elem_size);
-	list_move_tail(&w->node, &t->senders);
 	ch->nsendq--;
+	if (w->sel) {
+		/* A select cannot be held back: it is done, the element ours. */
+		chan_complete(ch, w, CHAN_W_DONE, wk);
+		t->owned++;
+		return true;
+	}
+	list_move_tail(&w->node, &t->senders);
 	WRITE_ONCE(w->status, CHAN_W_BUSY);
 	return true;
 }
@@ -344,7 +424,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			const struct chan_how *how)
 {
 	const u8 *src = elems;
-	struct chan_waiter w;
+	struct chan_waiter w = {};
 	struct chan_wake wk;
 	size_t sent = 0;
 	int err;
@@ -362,13 +442,13 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		while (sent < n && !chan_wake_full(&wk)) {
 			const u8 *elem = src + sent * ch->elem_size;
 
-			r = chan_first_receiver(ch);
-			if (r) {
+			if (chan_claim(&ch->recvq, NULL, 0, &r) ==
+			    CHAN_CLAIM_OK) {
 				memcpy(r->elem, elem, ch->elem_size);
 				ch->nrecvq--;
 				chan_complete(ch, r, CHAN_W_DONE, &wk);
 			} else if (chan_len_locked(ch) < ch->cap &&
-				   list_empty(&ch->sendq)) {
+				   !chan_queue_live(&ch->sendq)) {
 				/* Free slots are owed to queued senders. */
 				chan_ring_push_tail(&ch->ring, elem);
 			} else {
@@ -443,8 +523,9 @@ EXPORT_SYMBOL_IF_KUNIT(chan_send_elems);
 ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 			const struct chan_how *how, struct chan_take *t)
 {
+	struct chan_waiter w = {};
+	struct chan_wake wk;
 	u8 *dst = elems;
-	struct chan_waiter w;
 	LIST_HEAD(dead);
 	size_t got = 0;
 	int status;
@@ -452,12 +533,15 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	INIT_LIST_HEAD(&t->senders);
 	t->owned = 0;
 	t->admit = false;
+	wk.n = 0;
 
 	spin_lock(&ch->lock);
-	while (got < n && chan_take_one(ch, dst + got * ch->elem_size, t, &dead))
+	while (got < n && !chan_wake_full(&wk) &&
+	       chan_take_one(ch, dst + got * ch->elem_size, t, &wk, &dead))
 		got++;
 	if (got) {
 		spin_unlock(&ch->lock);
+		chan_wake_flush(&wk);
 		chan_free_msgs(&dead);
 		if (t->owned)
 			chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
@@ -620,6 +704,147 @@ void chan_msg_free(struct chan_msg *msg)
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
 
 /*
+ * Let select case @w proceed if its channel is ready.  @queued: the select
+ * is queued on some channel already, so it must win itself first.  On
+ * CHAN_CASE_DONE the select's state names the case and its status says
+ * whether it moved an element or found the channel closed (X5).
+ */
+static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
+			 struct chan_wake *wk, struct list_head *dead)
+{
+	struct chan_sel *self = queued ? w->sel : NULL;
+	struct chan_waiter *peer;
+	int rc, status;
+
+	lockdep_assert_held(&ch->lock);
+	if (w->send) {
+		if (ch->closed || ch->no_recv) {
+			status = CHAN_W_CLOSED;
+			goto win_self;
+		}
+		rc = chan_claim(&ch->recvq, self, w->idx, &peer);
+		if (rc == CHAN_CLAIM_OK) {
+			memcpy(peer->elem, w->elem, ch->elem_size);
+			ch->nrecvq--;
+			chan_complete(ch, peer, CHAN_W_DONE, wk);
+			status = CHAN_W_DONE;
+			goto won;
+		}
+		if (rc != CHAN_CLAIM_NONE)
+			goto lost;
+		if (chan_len_locked(ch) < ch->cap &&
+		    !chan_queue_live(&ch->sendq)) {
+			if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
+						   w->idx) != CHAN_SEL_OPEN)
+				return CHAN_CASE_LOST;
+			chan_ring_push_tail(&ch->ring, w->elem);
+			status = CHAN_W_DONE;
+			goto won;
+		}
+		return CHAN_CASE_NOT_READY;
+	}
+
+	if (chan_len_locked(ch)) {
+		if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
+					   w->idx) != CHAN_SEL_OPEN)
+			return CHAN_CASE_LOST;
+		chan_pop_buffer(ch, w->elem, dead);
+		chan_admit_senders(ch, wk);
+		status = CHAN_W_DONE;
+		goto won;
+	}
+	rc = chan_claim(&ch->sendq, self, w->idx, &peer);
+	if (rc == CHAN_CLAIM_OK) {
+		memcpy(w->elem, peer->elem, ch->elem_size);
+		ch->nsendq--;
+		chan_complete(ch, peer, CHAN_W_DONE, wk);
+		status = CHAN_W_DONE;
+		goto won;
+	}
+	if (rc != CHAN_CLAIM_NONE)
+		goto lost;
+	if (!ch->closed)
+		return CHAN_CASE_NOT_READY;
+	status = CHAN_W_CLOSED;
+
+win_self:
+	if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN, w->idx) !=
+	    CHAN_SEL_OPEN)
+		return CHAN_CASE_LOST;
+won:
+	/* Not queued anywhere yet, nobody else can have won it. */
+	if (!self)
+		atomic_set(&w->sel->state, w->idx);
+	w->sel->status = status;
+	return CHAN_CASE_DONE;
+lost:
+	return rc == CHAN_CLAIM_LOST ? CHAN_CASE_LOST : CHAN_CASE_YIELD;
+}
+
+/**
+ * chan_case_try() - try one case of a select, and queue it if not ready
+ * @ch: the case's channel
+ * @w: the case: sel, idx, send, elem and task set; node initialised
+ * @queued: the select is queued on some channel already
+ * @queue: queue @w on @ch if the case is not ready, in the same lock hold
+ *	that found it not ready, so no counterpart can slip by (X6)
+ *
+ * Return: CHAN_CASE_DONE if this case won and proceeded; CHAN_CASE_LOST if
+ * another case of the select won meanwhile; CHAN_CASE_YIELD if the select
+ * must look at its channels again; CHAN_CASE_NOT_READY.
+ */
+int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
+		  bool queue)
+{
+	struct chan_wake wk;
+	__poll_t events = 0;
+	LIST_HEAD(dead);
+	int rc;
+
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	rc = chan_case_act(ch, w, queued, &wk, &dead);
+	if (queue && (rc == CHAN_CASE_NOT_READY || rc == CHAN_CASE_YIELD)) {
+		if (w->send) {
+			list_add_tail(&w->node, &ch->sendq);
+			ch->nsendq++;
+			events = EPOLLIN | EPOLLRDNORM;
+		} else {
+			list_add_tail(&w->node, &ch->recvq);
+			ch->nrecvq++;
+			events = EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	chan_free_msgs(&dead);
+	if (rc == CHAN_CASE_DONE)
+		events = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
+	if (events)
+		chan_poll_wake(ch, events);
+	return rc;
+}
+
+/**
+ * chan_case_unqueue() - take a select's case off its channel's queue
+ * @ch: the case's channel
+ * @w: a case chan_case_try() queued; unless a counterpart took it off when
+ *	the case won, it is still on the queue
+ */
+void chan_case_unqueue(struct chan *ch, struct chan_waiter *w)
+{
+	spin_lock(&ch->lock);
+	if (!list_empty(&w->node)) {
+		list_del_init(&w->node);
+		if (w->send)
+			ch->nsendq--;
+		else
+			ch->nrecvq--;
+	}
+	spin_unlock(&ch->lock);
+}
+
+/*
  * Complete waiters with CLOSED: every sender, and every receiver too when
  * @receivers.  Called with chan.lock held, which it drops; wake-ups happen
  * in batches outside the lock.  Whoever set the flag that ends them did so
@@ -634,23 +859,16 @@ static void chan_end_waiters(struct chan *ch, bool receivers)
 	lockdep_assert_held(&ch->lock);
 	wk.n = 0;
 	for (;;) {
-		w = chan_first_sender(ch);
-		if (w) {
+		chan_wake_reserve(ch, &wk, 1);
+		if (chan_claim(&ch->sendq, NULL, 0, &w) == CHAN_CLAIM_OK) {
 			ch->nsendq--;
-		} else if (receivers) {
-			w = chan_first_receiver(ch);
-			if (!w)
-				break;
+		} else if (receivers &&
+			   chan_claim(&ch->recvq, NULL, 0, &w) == CHAN_CLAIM_OK) {
 			ch->nrecvq--;
 		} else {
 			break;
 		}
 		chan_complete(ch, w, CHAN_W_CLOSED, &wk);
-		if (chan_wake_full(&wk)) {
-			spin_unlock(&ch->lock);
-			chan_wake_flush(&wk);
-			spin_lock(&ch->lock);
-		}
 	}
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);

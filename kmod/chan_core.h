@@ -76,6 +76,65 @@ struct chan_msg {
 	u8 data[];
 };
 
+/* Results of a wait, in chan_waiter.status and chan_sel.status. */
+enum {
+	CHAN_W_WAITING,
+	CHAN_W_BUSY,	/* a receiver is copying the element out */
+	CHAN_W_DONE,	/* the element was moved */
+	CHAN_W_CLOSED,	/* the channel closed (or lost its receivers) first */
+};
+
+/* chan_sel.state, besides the index of the case that won */
+#define CHAN_SEL_OPEN		(-1)
+#define CHAN_SEL_BUSY		(-2)
+#define CHAN_SEL_CANCELLED	(-3)
+
+/**
+ * struct chan_sel - a select blocked on many channels at once
+ * @state: CHAN_SEL_OPEN while any case may still win; the index of the
+ *	case that won, set once by whoever won it (compare-and-exchange);
+ *	CHAN_SEL_BUSY while the select itself, holding one channel's lock,
+ *	tries to win a counterpart that is also a select; CHAN_SEL_CANCELLED
+ *	once it gave up (signal, deadline)
+ * @status: CHAN_W_WAITING until the winning case completed; then
+ *	CHAN_W_DONE or CHAN_W_CLOSED, written last with release semantics
+ * @task: the selecting task
+ */
+struct chan_sel {
+	atomic_t state;
+	int status;
+	struct task_struct *task;
+};
+
+/**
+ * struct chan_waiter - a task blocked in a send or a receive
+ * @node: in chan.sendq or chan.recvq, or a receiver's chan_take.senders
+ * @task: the blocked task
+ * @elem: the element to send, or where to store the one received
+ * @status: CHAN_W_*; written last, with release semantics, by the completer
+ *	(for a plain send or receive; a select's is in @sel)
+ * @sel: the select this waiter is a case of, or NULL
+ * @idx: the case's index in @sel
+ * @send: the case sends (else it receives)
+ */
+struct chan_waiter {
+	struct list_head node;
+	struct task_struct *task;
+	void *elem;
+	int status;
+	struct chan_sel *sel;
+	u32 idx;
+	bool send;
+};
+
+/* What chan_case_try() did. */
+enum {
+	CHAN_CASE_NOT_READY,
+	CHAN_CASE_DONE,		/* the case proceeded: see chan_sel.status */
+	CHAN_CASE_LOST,		/* another case of the select won meanwhile */
+	CHAN_CASE_YIELD,	/* backed off from another select: look again */
+};
+
 /**
  * struct chan_take - what a receive took, until it commits or undoes
  * @senders: blocked senders whose elements were taken; they stay blocked
@@ -118,6 +177,10 @@ void chan_recv_undo(struct chan *ch, struct chan_take *t,
 struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp);
 void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
+
+int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
+		  bool queue);
+void chan_case_unqueue(struct chan *ch, struct chan_waiter *w);
 
 void chan_add_fd(struct chan *ch, bool send, bool recv);
 void chan_release_fd(struct chan *ch, bool send, bool recv);

@@ -23,6 +23,7 @@
 
 #include "chan_core.h"
 #include "chan_file.h"
+#include "chan_select.h"
 
 /* Elements up to this size travel through the kernel on the stack. */
 #define CHAN_STACK_ELEM	64
@@ -239,6 +240,8 @@ static long chan_file_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_info(file, ch, argp);
 	case CHAN_IOC_DUP:
 		return chan_ioctl_dup(file, ch, argp);
+	case CHAN_IOC_SELECT:
+		return chan_ioctl_select(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -448,6 +451,17 @@ put_chan:
 	chan_put(ch);
 	put_unused_fd(fd);
 	return PTR_ERR(file);
+}
+
+/**
+ * chan_file_chan() - the channel behind a file, if it is a channel fd
+ * @file: any file
+ *
+ * Return: the channel, valid while @file is held; NULL for other files.
+ */
+struct chan *chan_file_chan(struct file *file)
+{
+	return file->f_op == &chan_fops ? file->private_data : NULL;
 }
 
 /**

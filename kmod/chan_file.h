@@ -9,5 +9,6 @@ struct file;
 
 int chan_file_new(struct chan *ch, u32 mode, u32 flags, struct file **filep);
 void chan_file_abandon(int fd, struct file *file);
+struct chan *chan_file_chan(struct file *file);
 
 #endif /* _CHAN_FILE_H */

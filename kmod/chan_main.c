@@ -18,6 +18,7 @@
 #include "chan_core.h"
 #include "chan_file.h"
 #include "chan_limits.h"
+#include "chan_select.h"
 
 static long chan_ioctl_query(struct chan_query __user *uarg)
 {
@@ -25,7 +26,8 @@ static long chan_ioctl_query(struct chan_query __user *uarg)
 
 	memset(&q, 0, sizeof(q));
 	q.version = CHAN_API_VERSION;
-	q.features = CHAN_FEAT_RW | CHAN_FEAT_POLL | CHAN_FEAT_MODES;
+	q.features = CHAN_FEAT_RW | CHAN_FEAT_POLL | CHAN_FEAT_MODES |
+		     CHAN_FEAT_SELECT;
 	chan_limits_query(&q);
 	if (copy_to_user(uarg, &q, sizeof(q)))
 		return -EFAULT;
@@ -70,12 +72,15 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_QUERY) != sizeof(struct chan_query));
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_CREATE) != sizeof(struct chan_create));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_SELECT) != sizeof(struct chan_select));
 
 	switch (cmd) {
 	case CHAN_IOC_QUERY:
 		return chan_ioctl_query(argp);
 	case CHAN_IOC_CREATE:
 		return chan_ioctl_create(argp);
+	case CHAN_IOC_SELECT:
+		return chan_ioctl_select(argp);
 	default:
 		return -ENOTTY;
 	}

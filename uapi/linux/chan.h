@@ -27,6 +27,7 @@
 #define CHAN_FEAT_RW		_BITULL(0)	/* read(2)/write(2) of batches */
 #define CHAN_FEAT_POLL		_BITULL(1)	/* poll/epoll on channel fds */
 #define CHAN_FEAT_MODES		_BITULL(2)	/* send-only/receive-only fds */
+#define CHAN_FEAT_SELECT	_BITULL(3)	/* CHAN_IOC_SELECT */
 
 /**
  * struct chan_query - what the module implements (CHAN_IOC_QUERY)
@@ -133,11 +134,60 @@ struct chan_info {
 	__u32 reserved[3];
 };
 
+/* Operations of chan_select_case.op. */
+#define CHAN_SELECT_SEND	1
+#define CHAN_SELECT_RECV	2
+
+/* Most cases one CHAN_IOC_SELECT takes. */
+#define CHAN_SELECT_MAX		4096
+
+/**
+ * struct chan_select_case - one case of a select
+ * @fd: in: a channel fd; with the top bit set (a negative int) the case is
+ *	ignored, as a nil channel is in Go
+ * @op: in: CHAN_SELECT_SEND or CHAN_SELECT_RECV
+ * @elem: in: user address of the element to send, or where to store the
+ *	one received (may be 0 if the element size is 0)
+ * @reserved: in: zero
+ */
+struct chan_select_case {
+	__u32 fd;
+	__u32 op;
+	__u64 elem;
+	__u64 reserved;
+};
+
+/**
+ * struct chan_select - wait on many channels at once (CHAN_IOC_SELECT)
+ * @cases: in: user address of @ncases struct chan_select_case
+ * @ncases: in: 1 to CHAN_SELECT_MAX
+ * @flags: in: CHAN_XFER_NONBLOCK (Go's default) or CHAN_XFER_DEADLINE
+ * @deadline_ns: in: absolute CLOCK_MONOTONIC time, with CHAN_XFER_DEADLINE
+ * @index: out: the case that proceeded; also the ioctl's return value
+ * @ok: out: 1 if it sent or received, 0 if its channel was closed
+ * @reserved: in: zero
+ *
+ * Exactly one case proceeds, chosen at random among those ready.  The
+ * ioctl works on /dev/chan and on any channel fd alike.
+ */
+struct chan_select {
+	__u64 cases;
+	__u32 ncases;
+	__u32 flags;
+	__u64 deadline_ns;
+	__u32 index;
+	__u32 ok;
+	__u64 reserved;
+};
+
 #define CHAN_IOC_MAGIC		0xC6
 
 /* On /dev/chan */
 #define CHAN_IOC_QUERY		_IOR(CHAN_IOC_MAGIC, 0x00, struct chan_query)
 #define CHAN_IOC_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_create)
+
+/* On /dev/chan or a channel fd */
+#define CHAN_IOC_SELECT		_IOWR(CHAN_IOC_MAGIC, 0x02, struct chan_select)
 
 /* On a channel fd */
 #define CHAN_IOC_DUP		_IOWR(CHAN_IOC_MAGIC, 0x10, struct chan_dup)

@@ -324,9 +324,9 @@ static void chan_core_test_accounting(struct kunit *test)
 	struct chan *ch;
 
 	KUNIT_ASSERT_EQ(test, chan_limits_charged(CHAN_TEST_UID), 0UL);
-	ch = chan_test_alloc(test, 16, 8);
+	ch = chan_test_alloc(test, sizeof(u64), 8);
 	KUNIT_EXPECT_GE(test, chan_limits_charged(CHAN_TEST_UID),
-			(size_t)16 * 8);
+			sizeof(u64) * 8);
 	chan_test_send(test, ch, 1);
 	chan_put(ch);
 	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), 0UL);

@@ -105,20 +105,14 @@ free_elem:
 
 /*
  * The elements a receive owns, for chan_recv_undo(): the first @t->owned
- * of @msg, or of @stack for a small element that has no chan_msg yet.
- * That allocation is tiny and must not fail, or the element is lost.
+ * of @msg, or none.
  */
-static struct chan_msg *chan_undo_msg(struct chan *ch,
-				      const struct chan_take *t,
-				      struct chan_msg *msg, const void *stack)
+static struct chan_msg *chan_undo_msg(const struct chan_take *t,
+				      struct chan_msg *msg)
 {
 	if (!t->owned) {
 		chan_msg_free(msg);
 		return NULL;
-	}
-	if (!msg) {
-		msg = chan_msg_alloc(ch, t->owned, GFP_KERNEL | __GFP_NOFAIL);
-		memcpy(msg->data, stack, (size_t)t->owned * ch->elem_size);
 	}
 	msg->count = t->owned;
 	return msg;
@@ -162,7 +156,17 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	ret = chan_recv_elems(ch, elem, 1, &how, &t);
 	if (ret == 1) {
 		if (copy_to_user(uelem, elem, ch->elem_size)) {
-			chan_recv_undo(ch, &t, chan_undo_msg(ch, &t, msg, stack));
+			/*
+			 * A small element owned by the receive needs a home
+			 * to go back in; that allocation is tiny and must not
+			 * fail, or the element is lost.
+			 */
+			if (!msg && t.owned) {
+				msg = chan_msg_alloc(ch, 1,
+						     GFP_KERNEL | __GFP_NOFAIL);
+				memcpy(msg->data, stack, ch->elem_size);
+			}
+			chan_recv_undo(ch, &t, chan_undo_msg(&t, msg));
 			return -EFAULT;
 		}
 		chan_recv_commit(ch, &t);
@@ -278,7 +282,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	got = chan_recv_elems(ch, msg->data, n, &how, &t);
 	if (got > 0) {
 		if (copy_to_user(buf, msg->data, got * ch->elem_size)) {
-			chan_recv_undo(ch, &t, chan_undo_msg(ch, &t, msg, NULL));
+			chan_recv_undo(ch, &t, chan_undo_msg(&t, msg));
 			return -EFAULT;
 		}
 		chan_recv_commit(ch, &t);

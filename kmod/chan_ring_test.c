@@ -102,9 +102,9 @@ static void chan_ring_test_large_elements(struct kunit *test)
 	memset(in, 0x5a, size);
 	chan_ring_push_tail(&ring, in);
 	chan_ring_pop_head(&ring, out);
-	KUNIT_EXPECT_EQ(test, memchr_inv(out, 0xa5, size), NULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(out, 0xa5, size));
 	chan_ring_pop_head(&ring, out);
-	KUNIT_EXPECT_EQ(test, memchr_inv(out, 0x5a, size), NULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(out, 0x5a, size));
 	chan_ring_destroy(&ring);
 }
 

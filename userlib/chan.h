@@ -51,7 +51,7 @@ int chan_close(int ch);		/* Go's close: 0; -EPIPE if already closed (K1) */
 int chan_len(int ch);		/* elements buffered now */
 int chan_cap(int ch);		/* capacity */
 
-/* Select (X rules); chan_select() comes with the kernel's select ioctl. */
+/* Select (X rules). */
 #define CHAN_OP_SEND	1
 #define CHAN_OP_RECV	2
 
@@ -61,6 +61,15 @@ struct chan_case {
 	void *elem;	/* element to send, or where to store the one received */
 	bool ok;	/* out, chosen case: true sent/received, false closed (X5) */
 };
+
+/*
+ * Go's select: exactly one of the n cases proceeds (X2), chosen at random
+ * among those ready (X3); returns its index and sets its ok.  n is 1 to
+ * CHAN_SELECT_MAX.  timeout_ns 0 is Go's default: -EAGAIN if no case is
+ * ready (X4).  -ETIMEDOUT, -EBADF (a case's fd is not a channel or its mode
+ * forbids the case; nothing moved), -EINVAL, -EINTR, -EFAULT.
+ */
+int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns);
 
 /*
  * Goroutines (G1): fn(arg) on a new detached thread with a small stack

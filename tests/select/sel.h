@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sel.h: small helpers the select tests share, on top of tests/user/check.h
+ * (assertions, watchdog, waiter counts).
+ */
+#ifndef CHAN_TESTS_SELECT_SEL_H
+#define CHAN_TESTS_SELECT_SEL_H
+
+#include "../user/check.h"
+
+#include <sys/syscall.h>
+
+static inline struct chan_case send_case(int ch, void *elem)
+{
+	return (struct chan_case){ .ch = ch, .op = CHAN_OP_SEND, .elem = elem };
+}
+
+static inline struct chan_case recv_case(int ch, void *elem)
+{
+	return (struct chan_case){ .ch = ch, .op = CHAN_OP_RECV, .elem = elem };
+}
+
+static inline pid_t sel_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Elements buffered in @fd now, as the kernel counts them. */
+static inline unsigned int len_of(int fd)
+{
+	return chan_info_of(fd).len;
+}
+
+/* Require @fd to have exactly this many buffered elements and waiters. */
+#define CHECK_STATE(rule, fd, n, senders, receivers)			\
+	do {								\
+		struct chan_info i_ = chan_info_of(fd);			\
+		CHECK_EQ(rule, i_.len, n);				\
+		CHECK_EQ(rule, i_.send_waiters, senders);		\
+		CHECK_EQ(rule, i_.recv_waiters, receivers);		\
+	} while (0)
+
+/* A thread blocked in one plain send or receive, and what it got. */
+struct peer {
+	pthread_t thread;
+	int ch;
+	bool send;
+	uint64_t val;		/* sent, or received */
+	int ret;
+};
+
+static inline void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+
+	p->ret = p->send ? chan_send(p->ch, &p->val) : chan_recv(p->ch, &p->val);
+	return NULL;
+}
+
+/* Start a plain sender (of @val) or receiver on @ch; it blocks or not. */
+static inline void peer_start(struct peer *p, int ch, bool send, uint64_t val)
+{
+	p->ch = ch;
+	p->send = send;
+	p->val = val;
+	p->ret = 1000;
+	p->thread = spawn(peer_main, p);
+}
+
+#endif /* CHAN_TESTS_SELECT_SEL_H */

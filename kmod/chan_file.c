@@ -144,7 +144,7 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	 * then the receive is undone.
 	 */
 	uelem = u64_to_user_ptr(x.elem);
-	if (fault_in_writeable((char __user *)uelem, ch->elem_size))
+	if (fault_in_safe_writeable((char __user *)uelem, ch->elem_size))
 		return -EFAULT;
 	if (ch->elem_size > sizeof(stack)) {
 		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
@@ -273,7 +273,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 		return n;
 	n = min_t(size_t, n, max_t(size_t, CHAN_RW_CHUNK / ch->elem_size, 1));
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
-	if (fault_in_writeable(buf, n * ch->elem_size))
+	if (fault_in_safe_writeable(buf, n * ch->elem_size))
 		return -EFAULT;
 	msg = chan_msg_alloc(ch, n, GFP_KERNEL);
 	if (!msg)

@@ -111,7 +111,7 @@ static int chan_select_prepare(struct chan_sel_case *k,
 					   ch->elem_size))
 				return -EFAULT;
 		} else {
-			if (fault_in_writeable((char __user *)kc->uelem,
+			if (fault_in_safe_writeable((char __user *)kc->uelem,
 					       ch->elem_size))
 				return -EFAULT;
 			kc->msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
@@ -308,7 +308,7 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	if (ret)
 		goto put_cases;
 	/* The answer must have somewhere to go before anything moves. */
-	if (fault_in_writeable((char __user *)uarg, sizeof(*uarg))) {
+	if (fault_in_safe_writeable((char __user *)uarg, sizeof(*uarg))) {
 		ret = -EFAULT;
 		goto put_cases;
 	}

@@ -31,7 +31,7 @@ static int read_slabinfo(struct cache *c)
 	while (fgets(line, sizeof(line), f) && n < MAX_CACHES) {
 		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
 			continue;
-		if (sscanf(line, "%63s %ld %*ld %ld", c[n].name, &c[n].objs,
+		if (sscanf(line, "%63s %ld %*s %ld", c[n].name, &c[n].objs,
 			   &c[n].size) == 3)
 			n++;
 	}

@@ -144,7 +144,7 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	 * then the receive is undone.
 	 */
 	uelem = u64_to_user_ptr(x.elem);
-	if (fault_in_safe_writeable((char __user *)uelem, ch->elem_size))
+	if (fault_in_safe_writeable(uelem, ch->elem_size))
 		return -EFAULT;
 	if (ch->elem_size > sizeof(stack)) {
 		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);

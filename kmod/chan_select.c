@@ -111,8 +111,7 @@ static int chan_select_prepare(struct chan_sel_case *k,
 					   ch->elem_size))
 				return -EFAULT;
 		} else {
-			if (fault_in_safe_writeable((char __user *)kc->uelem,
-					       ch->elem_size))
+			if (fault_in_safe_writeable(kc->uelem, ch->elem_size))
 				return -EFAULT;
 			kc->msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
 			if (!kc->msg)
@@ -308,7 +307,7 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	if (ret)
 		goto put_cases;
 	/* The answer must have somewhere to go before anything moves. */
-	if (fault_in_safe_writeable((char __user *)uarg, sizeof(*uarg))) {
+	if (fault_in_safe_writeable((void __user *)uarg, sizeof(*uarg))) {
 		ret = -EFAULT;
 		goto put_cases;
 	}

@@ -272,7 +272,8 @@ static void timed_under_hail(bool nil_only)
 
 int main(void)
 {
-	test_start("B3 X2 B2", "signals and blocked selects", 240);
+	test_start("B3 X2 B2", "signals and blocked selects",
+		   sel_watchdog(240));
 	single(false, 4);
 	single(false, NCASES_MAX);
 	single(true, 4);

@@ -229,7 +229,7 @@ static void raw(void)
 int main(void)
 {
 	test_start("L2 X1 R5", "bad pointers and malformed selects change nothing",
-		   120);
+		   sel_watchdog(120));
 	bad_elements();
 	unmapped_while_waiting();
 	raw();

@@ -152,7 +152,7 @@ int main(void)
 	int a, b, r, i;
 
 	test_start("X1 X2 X3 X4 X5", "every mix of buffered, unbuffered, closed, nil",
-		   240);
+		   sel_watchdog(240));
 	for (a = 0; a < 2 * NKINDS; a++) {
 		for (b = 0; b < 2 * NKINDS; b++) {
 			snprintf(what, sizeof(what), "pair: %s %s, %s %s",

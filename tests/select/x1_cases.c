@@ -217,7 +217,7 @@ static void bad_cases(void)
 int main(void)
 {
 	test_start("X1", "1 to 1024+ cases, nil cases, EBADF before anything moves",
-		   240);
+		   sel_watchdog(240));
 	raise_nofile(NCH + 64);
 	sizes();
 	nil_cases();

@@ -322,7 +322,8 @@ static void untouched(void)
 
 int main(void)
 {
-	test_start("X2", "exactly one case proceeds, also under races", 240);
+	test_start("X2", "exactly one case proceeds, also under races",
+		   sel_watchdog(240));
 	all_ready();
 	blocked_peers(true);
 	blocked_peers(false);

@@ -98,7 +98,7 @@ int main(void)
 	int64_t t0;
 
 	test_start("X3", "ready cases are chosen uniformly (chi-square, p = 0.001)",
-		   240);
+		   sel_watchdog(240));
 	t0 = now_ns();
 	four_ready();
 	printf("x3_fairness [X3]: 40000 selects + refills in %.1f s\n",

@@ -120,7 +120,8 @@ int main(void)
 	uint64_t v = 1;
 	int empty, full, unb;
 
-	test_start("X4 B1 B2", "default (timeout 0), expiry, no limit", 120);
+	test_start("X4 B1 B2", "default (timeout 0), expiry, no limit",
+		   sel_watchdog(120));
 	empty = CHECK_OK("X4", chan_make(sizeof(uint64_t), 1, 0));
 	full = CHECK_OK("X4", chan_make(sizeof(uint64_t), 1, 0));
 	unb = CHECK_OK("X4", chan_make(sizeof(uint64_t), 0, 0));

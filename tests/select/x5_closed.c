@@ -126,7 +126,8 @@ static void end_drop(int *fds)
 
 int main(void)
 {
-	test_start("X5 K3 K4 K5", "closed channels are ready with ok=false", 120);
+	test_start("X5 K3 K4 K5", "closed channels are ready with ok=false",
+		   sel_watchdog(120));
 	closed_ready();
 	woken(false, "close wakes a select blocked receiving (K4)", end_close);
 	woken(true, "close wakes a select blocked sending (K4)", end_close);

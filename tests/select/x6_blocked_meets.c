@@ -224,7 +224,7 @@ static void selects_meet_racing(void)
 int main(void)
 {
 	test_start("X6 R2 R3", "a blocked select meets senders, receivers, selects",
-		   240);
+		   sel_watchdog(240));
 	plain_peers();
 	first_come();
 	selects_meet_in_order(true);

@@ -145,7 +145,7 @@ static void two_selves(void)
 int main(void)
 {
 	test_start("X7 X2 X6", "one channel in several cases, both directions",
-		   120);
+		   sel_watchdog(120));
 	buffered_both_ways();
 	never_itself();
 	two_selves();

@@ -7,7 +7,7 @@
  * spinlocks (lockdep tracks 48) and should not spin on them.  Instead the
  * select visits its channels one lock at a time:
  *
- * 1. In random order from a random start (X3), it takes the first case
+ * 1. In an order shuffled for each call (X3), it takes the first case
  *    that is ready.  It is queued nowhere, so nothing can race with it.
  * 2. Otherwise it queues a waiter on every channel, each under that
  *    channel's lock together with a second look at the case, so a
@@ -36,8 +36,7 @@
  * struct chan_sel_case - a case of a select, in the kernel
  * @file: the channel fd's file, held for the call; NULL for a nil case
  * @ch: its channel
- * @w: the waiter queued on @ch; @w.elem points at the element
- * @msg: for a receive case, where the element lands
+ * @w: the waiter queued on @ch; @w.elem points into the call's arena
  * @uelem: the user's element
  * @queued: @w went on @ch's queue
  */
@@ -45,55 +44,71 @@ struct chan_sel_case {
 	struct file *file;
 	struct chan *ch;
 	struct chan_waiter w;
-	struct chan_msg *msg;
 	void __user *uelem;
 	bool queued;
 };
 
-static void chan_select_put(struct chan_sel_case *k, u32 n)
+/**
+ * struct chan_sel_call - one CHAN_IOC_SELECT call
+ * @k: the cases
+ * @order: the order to visit them in, shuffled for each call (X3)
+ * @arena: every case's element, one allocation for the whole call
+ * @n: number of cases
+ */
+struct chan_sel_call {
+	struct chan_sel_case *k;
+	u32 *order;
+	u8 *arena;
+	u32 n;
+};
+
+static void chan_select_put(struct chan_sel_call *c)
 {
 	u32 i;
 
-	for (i = 0; i < n; i++) {
-		if (k[i].w.send)
-			kvfree(k[i].w.elem);
-		else
-			chan_msg_free(k[i].msg);
-		if (k[i].file)
-			fput(k[i].file);
-	}
-	kvfree(k);
+	for (i = 0; c->k && i < c->n; i++)
+		if (c->k[i].file)
+			fput(c->k[i].file);
+	kvfree(c->arena);
+	kvfree(c->order);
+	kvfree(c->k);
+}
+
+/* Elements sit in the arena at 8-byte aligned offsets. */
+static size_t chan_sel_slot(const struct chan *ch)
+{
+	return ALIGN(ch->elem_size, 8);
 }
 
 /*
  * Check every case and copy every element in before anything moves: a bad
  * case fails the whole call with no effect (X1, hardening rule 14).
  */
-static int chan_select_prepare(struct chan_sel_case *k,
-			       const struct chan_select_case *uc, u32 n,
+static int chan_select_prepare(struct chan_sel_call *c,
+			       const struct chan_select_case *uc,
 			       struct chan_sel *sel)
 {
-	u32 i;
+	size_t bytes = 0, off = 0;
+	u32 i, j;
 
-	for (i = 0; i < n; i++) {
-		const struct chan_select_case *c = &uc[i];
-		struct chan_sel_case *kc = &k[i];
+	for (i = 0; i < c->n; i++) {
+		struct chan_sel_case *kc = &c->k[i];
 		struct chan *ch;
 
-		if ((c->op != CHAN_SELECT_SEND && c->op != CHAN_SELECT_RECV) ||
-		    c->reserved)
+		if ((uc[i].op != CHAN_SELECT_SEND &&
+		     uc[i].op != CHAN_SELECT_RECV) || uc[i].reserved)
 			return -EINVAL;
 		INIT_LIST_HEAD(&kc->w.node);
 		kc->w.task = current;
 		kc->w.sel = sel;
 		kc->w.idx = i;
-		kc->w.send = c->op == CHAN_SELECT_SEND;
-		kc->uelem = u64_to_user_ptr(c->elem);
+		kc->w.send = uc[i].op == CHAN_SELECT_SEND;
+		kc->uelem = u64_to_user_ptr(uc[i].elem);
 		/* A negative fd is Go's nil channel: never ready (X1). */
-		if ((s32)c->fd < 0)
+		if ((s32)uc[i].fd < 0)
 			continue;
 
-		kc->file = fget(c->fd);
+		kc->file = fget(uc[i].fd);
 		if (!kc->file)
 			return -EBADF;
 		ch = chan_file_chan(kc->file);
@@ -101,23 +116,37 @@ static int chan_select_prepare(struct chan_sel_case *k,
 							       FMODE_READ)))
 			return -EBADF;
 		kc->ch = ch;
+		/* At most CHAN_SELECT_MAX * 64 KiB: no overflow. */
+		bytes += chan_sel_slot(ch);
+	}
 
+	if (bytes) {
+		c->arena = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+		if (!c->arena)
+			return -ENOMEM;
+	}
+	for (i = 0; i < c->n; i++) {
+		struct chan_sel_case *kc = &c->k[i];
+
+		if (!kc->ch)
+			continue;
+		kc->w.elem = c->arena + off;
+		off += chan_sel_slot(kc->ch);
 		if (kc->w.send) {
-			kc->w.elem = kvmalloc(max_t(u32, ch->elem_size, 1),
-					      GFP_KERNEL_ACCOUNT);
-			if (!kc->w.elem)
-				return -ENOMEM;
 			if (copy_from_user(kc->w.elem, kc->uelem,
-					   ch->elem_size))
+					   kc->ch->elem_size))
 				return -EFAULT;
-		} else {
-			if (fault_in_safe_writeable(kc->uelem, ch->elem_size))
-				return -EFAULT;
-			kc->msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
-			if (!kc->msg)
-				return -ENOMEM;
-			kc->w.elem = kc->msg->data;
+		} else if (fault_in_safe_writeable(kc->uelem,
+						   kc->ch->elem_size)) {
+			return -EFAULT;
 		}
+	}
+
+	/* A uniform random order (Fisher-Yates), so ready cases are equal. */
+	for (i = 0; i < c->n; i++) {
+		j = get_random_u32_below(i + 1);
+		c->order[i] = c->order[j];
+		c->order[j] = i;
 	}
 	return 0;
 }
@@ -195,16 +224,17 @@ static int chan_select_nothing(const struct chan_how *how)
 }
 
 /* Returns the index of the case that proceeded, or a negative errno. */
-static int chan_select_run(struct chan_sel_case *k, u32 n,
+static int chan_select_run(struct chan_sel_call *c,
 			   const struct chan_how *how, struct chan_sel *sel)
 {
-	u32 start = get_random_u32_below(n), i, j, live = 0;
+	struct chan_sel_case *k = c->k;
+	u32 n = c->n, i, j, live = 0;
 	bool queued = false, rescan = false;
 	int rc;
 
-	/* 1: a case that is ready now, fairly chosen (X3). */
+	/* 1: a case that is ready now, in random order (X3). */
 	for (j = 0; j < n; j++) {
-		i = (start + j) % n;
+		i = c->order[j];
 		if (!k[i].ch)
 			continue;
 		live++;
@@ -221,7 +251,7 @@ static int chan_select_run(struct chan_sel_case *k, u32 n,
 
 	/* 2: wait on every channel at once (X6). */
 	for (j = 0; j < n; j++) {
-		i = (start + j) % n;
+		i = c->order[j];
 		if (!k[i].ch)
 			continue;
 		rc = chan_case_try(k[i].ch, &k[i].w, queued, true);
@@ -241,7 +271,7 @@ static int chan_select_run(struct chan_sel_case *k, u32 n,
 	while (rescan) {
 		rescan = false;
 		for (j = 0; j < n; j++) {
-			i = (start + j) % n;
+			i = c->order[j];
 			if (!k[i].queued)
 				continue;
 			rc = chan_case_try(k[i].ch, &k[i].w, true, false);
@@ -273,13 +303,14 @@ wait:
 long chan_ioctl_select(struct chan_select __user *uarg)
 {
 	const u32 both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
+	struct chan_sel_call c = {};
 	struct chan_select_case *uc;
-	struct chan_sel_case *k;
 	struct chan_select s;
 	struct chan_sel sel;
 	struct chan_how how;
 	struct chan_take t;
-	int idx;
+	struct chan_sel_case *kc;
+	struct chan_msg *msg;
 	long ret;
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
@@ -295,15 +326,17 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 			  array_size(s.ncases, sizeof(*uc)));
 	if (IS_ERR(uc))
 		return PTR_ERR(uc);
-	k = kvcalloc(s.ncases, sizeof(*k), GFP_KERNEL_ACCOUNT);
-	if (!k) {
+	c.n = s.ncases;
+	c.k = kvcalloc(c.n, sizeof(*c.k), GFP_KERNEL_ACCOUNT);
+	c.order = kvmalloc_array(c.n, sizeof(*c.order), GFP_KERNEL_ACCOUNT);
+	if (!c.k || !c.order) {
 		ret = -ENOMEM;
-		goto free_uc;
+		goto put_cases;
 	}
 	atomic_set(&sel.state, CHAN_SEL_OPEN);
 	sel.status = CHAN_W_WAITING;
 	sel.task = current;
-	ret = chan_select_prepare(k, uc, s.ncases, &sel);
+	ret = chan_select_prepare(&c, uc, &sel);
 	if (ret)
 		goto put_cases;
 	/* The answer must have somewhere to go before anything moves. */
@@ -312,20 +345,24 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 		goto put_cases;
 	}
 
-	ret = chan_select_run(k, s.ncases, &how, &sel);
+	ret = chan_select_run(&c, &how, &sel);
 	if (ret < 0)
 		goto put_cases;
-	idx = ret;
-	s.index = idx;
+	kc = &c.k[ret];
+	s.index = ret;
 	s.ok = sel.status == CHAN_W_DONE;
-	if (!k[idx].w.send && s.ok &&
-	    copy_to_user(k[idx].uelem, k[idx].w.elem, k[idx].ch->elem_size)) {
-		/* The element left its channel: it goes back in front (R5). */
+	if (!kc->w.send && s.ok &&
+	    copy_to_user(kc->uelem, kc->w.elem, kc->ch->elem_size)) {
+		/*
+		 * The element left its channel: it goes back in front (R5).
+		 * Its home must not fail to come, or the element is lost.
+		 */
+		msg = chan_msg_alloc(kc->ch, 1, GFP_KERNEL | __GFP_NOFAIL);
+		memcpy(msg->data, kc->w.elem, kc->ch->elem_size);
 		INIT_LIST_HEAD(&t.senders);
 		t.owned = 1;
 		t.admit = false;
-		chan_recv_undo(k[idx].ch, &t, k[idx].msg);
-		k[idx].msg = NULL;
+		chan_recv_undo(kc->ch, &t, msg);
 		ret = -EFAULT;
 		goto put_cases;
 	}
@@ -333,8 +370,7 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 		ret = -EFAULT;
 
 put_cases:
-	chan_select_put(k, s.ncases);
-free_uc:
+	chan_select_put(&c);
 	kvfree(uc);
 	return ret;
 }

@@ -15,14 +15,15 @@
 #include "sel.h"
 
 #define NCH		16
-#define NELEM		100000
+#define NELEM_MAX	100000
+#define NELEM		((uint64_t)test_count(NELEM_MAX))
 #define PER_KIND	4		/* tasks of each of the 4 kinds */
 #define PER_TASK	(NELEM / 2 / PER_KIND)
 
 enum role { SEL_SEND, PLAIN_SEND, SEL_RECV, PLAIN_RECV };
 
 struct shared {
-	uint8_t seen[NELEM];
+	uint8_t seen[NELEM_MAX];
 	unsigned int received;
 };
 
@@ -176,14 +177,14 @@ static void atomic_run(const char *what, size_t cap, bool processes)
 			join(threads[n]);
 	}
 	CHECK_EQ("R5", sh->received, NELEM);
-	for (n = 0; n < NELEM; n++)
+	for (n = 0; n < (int)NELEM; n++)
 		CHECK_EQ("R5", sh->seen[n], 1);
 	for (k = 0; k < NCH; k++) {
 		CHECK_STATE("R5", chs[k], 0, 0, 0);
 		close(chs[k]);
 	}
 	printf("%s [X2 R5]: %s: %d elements exactly once in %.1f s\n",
-	       program_invocation_short_name, what, NELEM,
+	       program_invocation_short_name, what, (int)NELEM,
 	       (now_ns() - t0) / 1e9);
 	test_pass();
 }

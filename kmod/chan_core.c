@@ -344,6 +344,25 @@ static bool chan_deadline_passed(const struct chan_how *how)
 	return how->timed && ktime_compare(ktime_get(), how->deadline) >= 0;
 }
 
+/**
+ * chan_sleep() - sleep, in the state the caller set, until woken or the
+ *	deadline of @how passes
+ * @how: whether the wait has a deadline
+ *
+ * Return: true once the deadline has passed.
+ */
+bool chan_sleep(const struct chan_how *how)
+{
+	ktime_t deadline = how->deadline;
+
+	if (!how->timed) {
+		schedule();
+		return false;
+	}
+	return !schedule_hrtimeout_range(&deadline, current->timer_slack_ns,
+					 HRTIMER_MODE_ABS);
+}
+
 /*
  * Sleep until @w is completed, a signal arrives or the deadline passes.
  * Called without chan.lock, with @w queued.  Returns the waiter's status,
@@ -392,15 +411,7 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 					-ERESTARTSYS : -ETIMEDOUT;
 			continue;
 		}
-		if (how->timed) {
-			ktime_t deadline = how->deadline;
-
-			expired = !schedule_hrtimeout_range(&deadline,
-					current->timer_slack_ns,
-					HRTIMER_MODE_ABS);
-		} else {
-			schedule();
-		}
+		expired = chan_sleep(how);
 	}
 	__set_current_state(TASK_RUNNING);
 	return status;

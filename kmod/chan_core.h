@@ -178,6 +178,7 @@ struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp);
 void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
 
+bool chan_sleep(const struct chan_how *how);
 int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
 		  bool queue);
 void chan_case_unqueue(struct chan *ch, struct chan_waiter *w);

@@ -187,15 +187,7 @@ static int chan_select_wait(struct chan_sel *sel, const struct chan_how *how)
 			}
 			continue;
 		}
-		if (how->timed) {
-			ktime_t deadline = how->deadline;
-
-			expired = !schedule_hrtimeout_range(&deadline,
-					current->timer_slack_ns,
-					HRTIMER_MODE_ABS);
-		} else {
-			schedule();
-		}
+		expired = chan_sleep(how);
 	}
 	__set_current_state(TASK_RUNNING);
 	return status;
@@ -204,8 +196,6 @@ static int chan_select_wait(struct chan_sel *sel, const struct chan_how *how)
 /* Without any channel, a select only waits: Go's select {} with nil cases. */
 static int chan_select_nothing(const struct chan_how *how)
 {
-	ktime_t deadline = how->deadline;
-
 	if (how->nonblock)
 		return -EAGAIN;
 	for (;;) {
@@ -214,11 +204,7 @@ static int chan_select_nothing(const struct chan_how *how)
 			__set_current_state(TASK_RUNNING);
 			return -ERESTARTSYS;
 		}
-		if (!how->timed)
-			schedule();
-		else if (!schedule_hrtimeout_range(&deadline,
-						   current->timer_slack_ns,
-						   HRTIMER_MODE_ABS))
+		if (chan_sleep(how))
 			return -ETIMEDOUT;
 	}
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "internal.h"
 
 /*
  * Set once CHAN_IOC_QUERY has shown a module with our API version.  Failures
@@ -71,8 +72,11 @@ int chan_dup(int ch, unsigned int mode)
 	return fd < 0 ? -errno : fd;
 }
 
-/* An absolute CLOCK_MONOTONIC deadline, so a restarted call waits no longer. */
-static int deadline_after(int64_t timeout_ns, __u64 *deadline)
+/*
+ * An absolute CLOCK_MONOTONIC deadline, so a restarted call waits no longer.
+ * Shared with select.c; the version script keeps it out of the ABI.
+ */
+int chan_deadline_after(int64_t timeout_ns, __u64 *deadline)
 {
 	struct timespec now;
 	int64_t now_ns;
@@ -97,7 +101,7 @@ static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
 		x.flags = CHAN_XFER_NONBLOCK;
 	} else if (timeout_ns > 0) {
 		x.flags = CHAN_XFER_DEADLINE;
-		ret = deadline_after(timeout_ns, &x.deadline_ns);
+		ret = chan_deadline_after(timeout_ns, &x.deadline_ns);
 		if (ret)
 			return ret;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "internal.h"
 
 /* Cases up to this many are translated on the stack: no malloc per call. */
 #define SELECT_STACK_CASES	16
@@ -23,22 +24,6 @@
 _Static_assert(CHAN_OP_SEND == CHAN_SELECT_SEND &&
 	       CHAN_OP_RECV == CHAN_SELECT_RECV,
 	       "chan_case.op goes to the kernel as it is");
-
-/* now + timeout_ns on CLOCK_MONOTONIC, saturated at the kernel's ktime max. */
-static int select_deadline(int64_t timeout_ns, __u64 *deadline)
-{
-	struct timespec now;
-	int64_t now_ns;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now))
-		return -errno;
-	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	if (timeout_ns > INT64_MAX - now_ns)
-		*deadline = INT64_MAX;
-	else
-		*deadline = (uint64_t)(now_ns + timeout_ns);
-	return 0;
-}
 
 /*
  * CHAN_IOC_SELECT works on any channel fd, which saves opening /dev/chan.
@@ -83,7 +68,7 @@ int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns)
 		s.flags = CHAN_XFER_NONBLOCK;
 	} else if (timeout_ns > 0) {
 		s.flags = CHAN_XFER_DEADLINE;
-		ret = select_deadline(timeout_ns, &s.deadline_ns);
+		ret = chan_deadline_after(timeout_ns, &s.deadline_ns);
 		if (ret)
 			return ret;
 	}

@@ -53,13 +53,21 @@ static void chan_snapshot(struct chan *ch, const struct file *file,
 	spin_unlock(&ch->lock);
 }
 
-static int chan_xfer_how(const struct file *file, const struct chan_xfer *x,
-			 struct chan_how *how)
+/*
+ * The common start of CHAN_IOC_SEND and CHAN_IOC_RECV: copy the request
+ * in, check it, and check that the fd's mode (@need) allows it (C3).
+ */
+static int chan_xfer_in(struct file *file, struct chan_xfer __user *uarg,
+			fmode_t need, struct chan_xfer *x, struct chan_how *how)
 {
 	const u32 both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
 
+	if (copy_from_user(x, uarg, sizeof(*x)))
+		return -EFAULT;
 	if ((x->flags & ~both) || (x->flags & both) == both || x->reserved)
 		return -EINVAL;
+	if (!(file->f_mode & need))
+		return -EBADF;
 	how->nonblock = (x->flags & CHAN_XFER_NONBLOCK) ||
 			(file->f_flags & O_NONBLOCK);
 	how->timed = x->flags & CHAN_XFER_DEADLINE;
@@ -76,13 +84,9 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 	void *elem = stack;
 	long ret;
 
-	if (copy_from_user(&x, uarg, sizeof(x)))
-		return -EFAULT;
-	ret = chan_xfer_how(file, &x, &how);
+	ret = chan_xfer_in(file, uarg, FMODE_WRITE, &x, &how);
 	if (ret)
 		return ret;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
 
 	/* The element is ours before the channel is touched (R5). */
 	if (ch->elem_size > sizeof(stack)) {
@@ -130,13 +134,9 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	void *elem = stack;
 	long ret;
 
-	if (copy_from_user(&x, uarg, sizeof(x)))
-		return -EFAULT;
-	ret = chan_xfer_how(file, &x, &how);
+	ret = chan_xfer_in(file, uarg, FMODE_READ, &x, &how);
 	if (ret)
 		return ret;
-	if (!(file->f_mode & FMODE_READ))
-		return -EBADF;
 
 	/*
 	 * A destination that cannot take the element fails before anything

@@ -31,6 +31,24 @@ static inline struct chan_case recv_case(int ch, void *elem)
 	return (struct chan_case){ .ch = ch, .op = CHAN_OP_RECV, .elem = elem };
 }
 
+/*
+ * A select without a time limit on a thread of its own, for tests that act
+ * on its channels while it blocks; @ret is its result once joined.
+ */
+struct sel_wait {
+	struct chan_case *cases;
+	size_t n;
+	volatile int ret;
+};
+
+static inline void *sel_wait_thread(void *arg)
+{
+	struct sel_wait *c = arg;
+
+	c->ret = chan_select(c->cases, c->n, -1);
+	return NULL;
+}
+
 static inline pid_t sel_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);

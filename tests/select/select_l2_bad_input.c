@@ -18,20 +18,6 @@
 
 #define PAGE	4096
 
-struct sel_call {
-	struct chan_case *cases;
-	size_t n;
-	int ret;
-};
-
-static void *select_thread(void *arg)
-{
-	struct sel_call *c = arg;
-
-	c->ret = chan_select(c->cases, c->n, -1);
-	return NULL;
-}
-
 /* Ready cases: a buffered element, and a receiver blocked on an unbuffered channel. */
 struct ready {
 	int buf, unb;
@@ -110,7 +96,7 @@ static void unmapped_while_waiting(void)
 {
 	int ch = CHECK_OK("R5", chan_make(sizeof(uint64_t), 0, 0));
 	struct chan_case cases[1];
-	struct sel_call call = { cases, 1, 1000 };
+	struct sel_wait call = { cases, 1, 1000 };
 	uint64_t v = 4242, out = 0;
 	void *page;
 	pthread_t t;
@@ -120,7 +106,7 @@ static void unmapped_while_waiting(void)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK("L2", page != MAP_FAILED);
 	cases[0] = recv_case(ch, page);
-	t = spawn(select_thread, &call);
+	t = spawn(sel_wait_thread, &call);
 	wait_waiters(ch, 0, 1);
 	CHECK_SYS("L2", munmap(page, PAGE));
 	/* The hand-off succeeds for the sender; the select cannot deliver. */

@@ -43,23 +43,9 @@ static double ns_per_select(int k, int reps)
 	return best;
 }
 
-struct sel_call {
-	struct chan_case *cases;
-	size_t n;
-	int ret;
-};
-
-static void *select_thread(void *arg)
-{
-	struct sel_call *c = arg;
-
-	c->ret = chan_select(c->cases, c->n, -1);
-	return NULL;
-}
-
 static void blocked_wide(bool nil_but_last)
 {
-	struct sel_call call = { cases, NCH, 1000 };
+	struct sel_wait call = { cases, NCH, 1000 };
 	uint64_t v = 99;
 	pthread_t t;
 	int i;
@@ -67,7 +53,7 @@ static void blocked_wide(bool nil_but_last)
 	for (i = 0; i < NCH; i++)
 		cases[i] = recv_case(nil_but_last && i < NCH - 1 ? -1 : chs[i],
 				     &vals[i]);
-	t = spawn(select_thread, &call);
+	t = spawn(sel_wait_thread, &call);
 	wait_waiters(chs[NCH - 1], 0, 1);
 	if (!nil_but_last)
 		wait_waiters(chs[0], 0, 1);

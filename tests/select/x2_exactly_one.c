@@ -134,24 +134,10 @@ static void *racer(void *arg)
 	}
 }
 
-struct sel_call {
-	struct chan_case *cases;
-	size_t n;
-	int ret;
-};
-
-static void *select_thread(void *arg)
-{
-	struct sel_call *c = arg;
-
-	c->ret = chan_select(c->cases, c->n, -1);
-	return NULL;
-}
-
 static void racing_counterparts(void)
 {
 	struct chan_case cases[NRACE];
-	struct sel_call call = { cases, NRACE, 0 };
+	struct sel_wait call = { cases, NRACE, 0 };
 	pthread_t threads[NRACE], st;
 	uint64_t vals[NRACE], v;
 	int chs[NRACE], i, r, idx;
@@ -175,7 +161,7 @@ static void racing_counterparts(void)
 						  : send_case(chs[i], &vals[i]);
 		}
 		/* The select waits on all 8 first; then all come at once. */
-		st = spawn(select_thread, &call);
+		st = spawn(sel_wait_thread, &call);
 		for (i = 0; i < NRACE; i++)
 			wait_waiters(chs[i], !racers[i].send, racers[i].send);
 		pthread_barrier_wait(&go_bar);

@@ -9,20 +9,6 @@
  */
 #include "sel.h"
 
-struct sel_call {
-	struct chan_case *cases;
-	size_t n;
-	int ret;
-};
-
-static void *select_thread(void *arg)
-{
-	struct sel_call *c = arg;
-
-	c->ret = chan_select(c->cases, c->n, -1);
-	return NULL;
-}
-
 static void closed_ready(void)
 {
 	int empty = CHECK_OK("X5", chan_make(sizeof(uint64_t), 0, 0));
@@ -86,7 +72,7 @@ static void woken(bool send, const char *what, void (*end)(int *fds))
 	int ch = CHECK_OK("X5", chan_make(sizeof(uint64_t), 1, 0));
 	uint64_t v = 66, got = 0;
 	struct chan_case cases[2];
-	struct sel_call call = { cases, 2, 1000 };
+	struct sel_wait call = { cases, 2, 1000 };
 	int fds[2];
 	pthread_t t;
 
@@ -100,7 +86,7 @@ static void woken(bool send, const char *what, void (*end)(int *fds))
 	cases[0] = recv_case(idle, &got);
 	cases[1] = send ? send_case(fds[1], &v) : recv_case(fds[1], &got);
 	cases[1].ok = true;
-	t = spawn(select_thread, &call);
+	t = spawn(sel_wait_thread, &call);
 	wait_waiters(ch, send, !send);
 	end(fds);
 	join(t);

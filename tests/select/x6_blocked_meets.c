@@ -11,26 +11,12 @@
 #define NWIDE	64
 #define ROUNDS	300
 
-struct sel_call {
-	struct chan_case *cases;
-	size_t n;
-	volatile int ret;
-};
-
-static void *select_thread(void *arg)
-{
-	struct sel_call *c = arg;
-
-	c->ret = chan_select(c->cases, c->n, -1);
-	return NULL;
-}
-
 /* A select blocked on @n channels; a plain peer on channel @k meets it. */
 static void one_of_many(int cap, bool sel_sends, int k)
 {
 	static struct chan_case cases[NWIDE];
 	static uint64_t vals[NWIDE];
-	struct sel_call call = { cases, NWIDE, 1000 };
+	struct sel_wait call = { cases, NWIDE, 1000 };
 	int chs[NWIDE], i;
 	uint64_t v, old = 7;
 	pthread_t t;
@@ -44,7 +30,7 @@ static void one_of_many(int cap, bool sel_sends, int k)
 		cases[i] = sel_sends ? send_case(chs[i], &vals[i])
 				     : recv_case(chs[i], &vals[i]);
 	}
-	t = spawn(select_thread, &call);
+	t = spawn(sel_wait_thread, &call);
 	for (i = 0; i < NWIDE; i++)
 		wait_waiters(chs[i], sel_sends, !sel_sends);
 	if (sel_sends) {
@@ -94,12 +80,12 @@ static void first_come(void)
 	int b = CHECK_OK("X6", chan_make(sizeof(uint64_t), 0, 0));
 	uint64_t va = 0, vb = 0, v;
 	struct chan_case cases[2] = { recv_case(a, &va), recv_case(b, &vb) };
-	struct sel_call call = { cases, 2, 1000 };
+	struct sel_wait call = { cases, 2, 1000 };
 	struct peer pb;
 	pthread_t t;
 
 	STEP("the first counterpart completes the select; the next one waits");
-	t = spawn(select_thread, &call);
+	t = spawn(sel_wait_thread, &call);
 	wait_waiters(a, 0, 1);
 	wait_waiters(b, 0, 1);
 	v = 1;
@@ -128,19 +114,19 @@ static void selects_meet_in_order(bool sender_first)
 	uint64_t out = 0, in = 0, v = 77, w = 0;
 	struct chan_case sc[2] = { recv_case(idle1, &w), send_case(c, &v) };
 	struct chan_case rc[2] = { recv_case(c, &in), send_case(idle2, &out) };
-	struct sel_call scall = { sc, 2, 1000 }, rcall = { rc, 2, 1000 };
+	struct sel_wait scall = { sc, 2, 1000 }, rcall = { rc, 2, 1000 };
 	pthread_t st, rt;
 
 	STEP(sender_first ? "a blocked select sender meets a select receiver"
 			  : "a blocked select receiver meets a select sender");
 	if (sender_first) {
-		st = spawn(select_thread, &scall);
+		st = spawn(sel_wait_thread, &scall);
 		wait_waiters(c, 1, 0);
-		rt = spawn(select_thread, &rcall);
+		rt = spawn(sel_wait_thread, &rcall);
 	} else {
-		rt = spawn(select_thread, &rcall);
+		rt = spawn(sel_wait_thread, &rcall);
 		wait_waiters(c, 0, 1);
-		st = spawn(select_thread, &scall);
+		st = spawn(sel_wait_thread, &scall);
 	}
 	join(st);
 	join(rt);
@@ -163,7 +149,7 @@ static void selects_meet_in_order(bool sender_first)
 static int m_ch[2];
 static uint64_t m_send[2], m_recv[2];
 static struct chan_case m_cases[2][2];
-static struct sel_call m_call[2];
+static struct sel_wait m_call[2];
 static pthread_barrier_t m_bar;
 static volatile bool m_over;
 
@@ -175,7 +161,7 @@ static void *meeter(void *arg)
 		pthread_barrier_wait(&m_bar);
 		if (m_over)
 			return NULL;
-		select_thread(&m_call[me]);
+		sel_wait_thread(&m_call[me]);
 		pthread_barrier_wait(&m_bar);
 	}
 }
@@ -198,7 +184,7 @@ static void selects_meet_racing(void)
 			m_recv[me] = 0;
 			m_cases[me][0] = send_case(m_ch[me], &m_send[me]);
 			m_cases[me][1] = recv_case(m_ch[!me], &m_recv[me]);
-			m_call[me] = (struct sel_call){ m_cases[me], 2, 1000 };
+			m_call[me] = (struct sel_wait){ m_cases[me], 2, 1000 };
 		}
 		pthread_barrier_wait(&m_bar);	/* go */
 		pthread_barrier_wait(&m_bar);	/* both done */

@@ -6,6 +6,12 @@
 #   make check        everything, tested in QEMU (debug and stock kernels)
 #   make demo         a channel example in a VM on Debian's stock kernel
 #   make lint         sparse and checkpatch on kmod/ and uapi/
+#   make bench        chan against pipes, eventfd, futexes, sockets, mqueues,
+#                     a condvar channel and Go, in one VM run (BENCH_QUICK=1)
+#   make torture      the exactly-once torture on the debug kernel
+#                     (TORTURE_SECONDS=N, default 600)
+#   make fuzz         the bad-input fuzzer on the debug kernel (FUZZ_SECONDS=N)
+#   make check-kcsan  the torture on a KCSAN kernel
 #   make install      headers and libraries (DESTDIR=, PREFIX=)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -18,7 +24,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check demo lint install clean help
+.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
@@ -40,6 +46,18 @@ demo:
 
 lint:
 	tests/lint
+
+bench: tests
+	tests/bench/run
+
+torture: tests
+	tests/torture/run
+
+fuzz: tests
+	tests/fuzz/run
+
+check-kcsan: tests
+	tests/torture/kcsan
 
 install: userlib
 	$(MAKE) -C userlib install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

@@ -793,6 +793,32 @@ lost:
 }
 
 /**
+ * chan_case_maybe_ready() - a first look at a select case, without the lock
+ * @ch: the case's channel
+ * @send: the case sends
+ *
+ * A select over many channels looks for a ready case first; taking every
+ * channel's lock to find most of them idle is its main cost.  The counters
+ * read here change under the lock, so the answer may be stale: a case
+ * wrongly seen ready costs one lock round in chan_case_try(), and one
+ * wrongly seen idle is looked at again, under its lock, before the select
+ * sleeps (X6).
+ *
+ * Return: false if the case was not ready a moment ago.
+ */
+bool chan_case_maybe_ready(const struct chan *ch, bool send)
+{
+	if (data_race(ch->closed))
+		return true;
+	if (send)
+		return data_race(ch->nrecvq) || data_race(ch->no_recv) ||
+		       data_race(ch->ring.len) + data_race(ch->nspill) <
+		       ch->cap;
+	return data_race(ch->ring.len) || data_race(ch->nspill) ||
+	       data_race(ch->nsendq);
+}
+
+/**
  * chan_case_try() - try one case of a select, and queue it if not ready
  * @ch: the case's channel
  * @w: the case: sel, idx, send, elem and task set; node initialised

@@ -179,6 +179,7 @@ void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
 
 bool chan_sleep(const struct chan_how *how);
+bool chan_case_maybe_ready(const struct chan *ch, bool send);
 int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
 		  bool queue);
 void chan_case_unqueue(struct chan *ch, struct chan_waiter *w);

@@ -24,6 +24,7 @@
 #include "chan_core.h"
 #include "chan_file.h"
 #include "chan_select.h"
+#include "chan_uaccess.h"
 
 /* Elements up to this size travel through the kernel on the stack. */
 #define CHAN_STACK_ELEM	64
@@ -144,8 +145,9 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	 * then the receive is undone.
 	 */
 	uelem = u64_to_user_ptr(x.elem);
-	if (fault_in_safe_writeable(uelem, ch->elem_size))
-		return -EFAULT;
+	ret = chan_user_writable(uelem, ch->elem_size);
+	if (ret)
+		return ret;
 	if (ch->elem_size > sizeof(stack)) {
 		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
 		if (!msg)
@@ -273,7 +275,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 		return n;
 	n = min_t(size_t, n, max_t(size_t, CHAN_RW_CHUNK / ch->elem_size, 1));
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
-	if (fault_in_safe_writeable(buf, n * ch->elem_size))
+	if (chan_user_writable(buf, n * ch->elem_size))
 		return -EFAULT;
 	msg = chan_msg_alloc(ch, n, GFP_KERNEL);
 	if (!msg)

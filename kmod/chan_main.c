@@ -107,6 +107,7 @@ static int __init chan_init(void)
 	err = chan_core_init();
 	if (err)
 		return err;
+	chan_select_init();
 	err = misc_register(&chan_dev);
 	if (err)
 		goto core_exit;

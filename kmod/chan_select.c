@@ -20,8 +20,8 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/pagemap.h>
-#include <linux/random.h>
+#include <linux/percpu.h>
+#include <linux/prandom.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -31,28 +31,37 @@
 #include "chan_core.h"
 #include "chan_file.h"
 #include "chan_select.h"
+#include "chan_uaccess.h"
+
+/* Elements up to this size travel inside their case: no arena needed. */
+#define CHAN_SEL_INLINE	16
+
+/* Cases copied in from the user at a time, on the stack. */
+#define CHAN_SEL_CHUNK	8
 
 /**
  * struct chan_sel_case - a case of a select, in the kernel
- * @file: the channel fd's file, held for the call; NULL for a nil case
+ * @f: the channel fd, held for the call; no file for a nil case
  * @ch: its channel
- * @w: the waiter queued on @ch; @w.elem points into the call's arena
+ * @w: the waiter queued on @ch; @w.elem points to @inl or into the arena
  * @uelem: the user's element
  * @queued: @w went on @ch's queue
+ * @inl: the element, when it is small
  */
 struct chan_sel_case {
-	struct file *file;
+	struct fd f;
 	struct chan *ch;
 	struct chan_waiter w;
 	void __user *uelem;
 	bool queued;
+	u8 inl[CHAN_SEL_INLINE] __aligned(8);
 };
 
 /**
  * struct chan_sel_call - one CHAN_IOC_SELECT call
- * @k: the cases
+ * @k: the cases, followed by @order in the same allocation
  * @order: the order to visit them in, shuffled for each call (X3)
- * @arena: every case's element, one allocation for the whole call
+ * @arena: the elements too big for their case, one allocation for them all
  * @n: number of cases
  */
 struct chan_sel_call {
@@ -62,22 +71,83 @@ struct chan_sel_call {
 	u32 n;
 };
 
+/*
+ * The shuffle's random numbers.  get_random_u32() for each case would cost
+ * more than the rest of a small select; a per-CPU generator seeded from
+ * the CRNG is uniform enough for a fair choice and cannot be steered by
+ * the user, who never sees its output directly.
+ */
+static DEFINE_PER_CPU(struct rnd_state, chan_sel_rnd);
+
+/**
+ * chan_select_init() - seed the select's random order
+ */
+void chan_select_init(void)
+{
+	prandom_seed_full_state(&chan_sel_rnd);
+}
+
 static void chan_select_put(struct chan_sel_call *c)
 {
 	u32 i;
 
 	for (i = 0; c->k && i < c->n; i++)
-		if (c->k[i].file)
-			fput(c->k[i].file);
+		fdput(c->k[i].f);
 	kvfree(c->arena);
-	kvfree(c->order);
 	kvfree(c->k);
 }
 
 /* Elements sit in the arena at 8-byte aligned offsets. */
 static size_t chan_sel_slot(const struct chan *ch)
 {
-	return ALIGN(ch->elem_size, 8);
+	return ch->elem_size > CHAN_SEL_INLINE ? ALIGN(ch->elem_size, 8) : 0;
+}
+
+/* A uniform random order (Fisher-Yates), so ready cases are equal (X3). */
+static void chan_select_shuffle(struct chan_sel_call *c)
+{
+	struct rnd_state *rnd = get_cpu_ptr(&chan_sel_rnd);
+	u32 i, j;
+
+	for (i = 0; i < c->n; i++) {
+		/* Below i + 1; the bias, under 2^-20, cannot be seen. */
+		j = ((u64)prandom_u32_state(rnd) * (i + 1)) >> 32;
+		c->order[i] = c->order[j];
+		c->order[j] = i;
+	}
+	put_cpu_ptr(&chan_sel_rnd);
+}
+
+/* Take the fd of case @i and check it against its operation (X1). */
+static int chan_select_case_in(struct chan_sel_case *kc,
+			       const struct chan_select_case *uc, u32 i,
+			       struct chan_sel *sel)
+{
+	if ((uc->op != CHAN_SELECT_SEND && uc->op != CHAN_SELECT_RECV) ||
+	    uc->reserved)
+		return -EINVAL;
+	INIT_LIST_HEAD(&kc->w.node);
+	kc->w.task = current;
+	kc->w.sel = sel;
+	kc->w.idx = i;
+	kc->w.send = uc->op == CHAN_SELECT_SEND;
+	kc->uelem = u64_to_user_ptr(uc->elem);
+	/* A negative fd is Go's nil channel: never ready (X1). */
+	if ((s32)uc->fd < 0)
+		return 0;
+
+	/*
+	 * fdget(): a borrowed reference when no other thread shares the fd
+	 * table, which then cannot change before the call returns.
+	 */
+	kc->f = fdget(uc->fd);
+	if (!kc->f.file)
+		return -EBADF;
+	kc->ch = chan_file_chan(kc->f.file);
+	if (!kc->ch || !(kc->f.file->f_mode & (kc->w.send ? FMODE_WRITE :
+							      FMODE_READ)))
+		return -EBADF;
+	return 0;
 }
 
 /*
@@ -85,39 +155,28 @@ static size_t chan_sel_slot(const struct chan *ch)
  * case fails the whole call with no effect (X1, hardening rule 14).
  */
 static int chan_select_prepare(struct chan_sel_call *c,
-			       const struct chan_select_case *uc,
+			       const struct chan_select_case __user *ucases,
 			       struct chan_sel *sel)
 {
+	struct chan_user_span span = CHAN_USER_SPAN_EMPTY;
+	struct chan_select_case uc[CHAN_SEL_CHUNK];
 	size_t bytes = 0, off = 0;
-	u32 i, j;
+	u32 i, m;
+	int err;
 
 	for (i = 0; i < c->n; i++) {
-		struct chan_sel_case *kc = &c->k[i];
-		struct chan *ch;
-
-		if ((uc[i].op != CHAN_SELECT_SEND &&
-		     uc[i].op != CHAN_SELECT_RECV) || uc[i].reserved)
-			return -EINVAL;
-		INIT_LIST_HEAD(&kc->w.node);
-		kc->w.task = current;
-		kc->w.sel = sel;
-		kc->w.idx = i;
-		kc->w.send = uc[i].op == CHAN_SELECT_SEND;
-		kc->uelem = u64_to_user_ptr(uc[i].elem);
-		/* A negative fd is Go's nil channel: never ready (X1). */
-		if ((s32)uc[i].fd < 0)
-			continue;
-
-		kc->file = fget(uc[i].fd);
-		if (!kc->file)
-			return -EBADF;
-		ch = chan_file_chan(kc->file);
-		if (!ch || !(kc->file->f_mode & (kc->w.send ? FMODE_WRITE :
-							       FMODE_READ)))
-			return -EBADF;
-		kc->ch = ch;
+		if (i % CHAN_SEL_CHUNK == 0) {
+			m = min_t(u32, c->n - i, CHAN_SEL_CHUNK);
+			if (copy_from_user(uc, ucases + i, m * sizeof(*uc)))
+				return -EFAULT;
+		}
+		err = chan_select_case_in(&c->k[i], &uc[i % CHAN_SEL_CHUNK], i,
+					  sel);
+		if (err)
+			return err;
 		/* At most CHAN_SELECT_MAX * 64 KiB: no overflow. */
-		bytes += chan_sel_slot(ch);
+		if (c->k[i].ch)
+			bytes += chan_sel_slot(c->k[i].ch);
 	}
 
 	if (bytes) {
@@ -130,24 +189,21 @@ static int chan_select_prepare(struct chan_sel_call *c,
 
 		if (!kc->ch)
 			continue;
-		kc->w.elem = c->arena + off;
-		off += chan_sel_slot(kc->ch);
+		kc->w.elem = kc->inl;
+		if (chan_sel_slot(kc->ch)) {
+			kc->w.elem = c->arena + off;
+			off += chan_sel_slot(kc->ch);
+		}
 		if (kc->w.send) {
 			if (copy_from_user(kc->w.elem, kc->uelem,
 					   kc->ch->elem_size))
 				return -EFAULT;
-		} else if (fault_in_safe_writeable(kc->uelem,
-						   kc->ch->elem_size)) {
+		} else if (chan_user_writable_in(&span, kc->uelem,
+						 kc->ch->elem_size)) {
 			return -EFAULT;
 		}
 	}
-
-	/* A uniform random order (Fisher-Yates), so ready cases are equal. */
-	for (i = 0; i < c->n; i++) {
-		j = get_random_u32_below(i + 1);
-		c->order[i] = c->order[j];
-		c->order[j] = i;
-	}
+	chan_select_shuffle(c);
 	return 0;
 }
 
@@ -224,7 +280,8 @@ static int chan_select_run(struct chan_sel_call *c,
 		if (!k[i].ch)
 			continue;
 		live++;
-		if (chan_case_try(k[i].ch, &k[i].w, false, false) ==
+		if (chan_case_maybe_ready(k[i].ch, k[i].w.send) &&
+		    chan_case_try(k[i].ch, &k[i].w, false, false) ==
 		    CHAN_CASE_DONE)
 			return i;
 	}
@@ -290,7 +347,6 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 {
 	const u32 both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
 	struct chan_sel_call c = {};
-	struct chan_select_case *uc;
 	struct chan_select s;
 	struct chan_sel sel;
 	struct chan_how how;
@@ -308,28 +364,23 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	how.timed = s.flags & CHAN_XFER_DEADLINE;
 	how.deadline = ns_to_ktime(min_t(u64, s.deadline_ns, KTIME_MAX));
 
-	uc = vmemdup_user(u64_to_user_ptr(s.cases),
-			  array_size(s.ncases, sizeof(*uc)));
-	if (IS_ERR(uc))
-		return PTR_ERR(uc);
+	/* One allocation for the cases and their order. */
 	c.n = s.ncases;
-	c.k = kvcalloc(c.n, sizeof(*c.k), GFP_KERNEL_ACCOUNT);
-	c.order = kvmalloc_array(c.n, sizeof(*c.order), GFP_KERNEL_ACCOUNT);
-	if (!c.k || !c.order) {
-		ret = -ENOMEM;
-		goto put_cases;
-	}
+	c.k = kvzalloc(array_size(c.n, sizeof(*c.k) + sizeof(*c.order)),
+		       GFP_KERNEL_ACCOUNT);
+	if (!c.k)
+		return -ENOMEM;
+	c.order = (u32 *)(c.k + c.n);
 	atomic_set(&sel.state, CHAN_SEL_OPEN);
 	sel.status = CHAN_W_WAITING;
 	sel.task = current;
-	ret = chan_select_prepare(&c, uc, &sel);
+	ret = chan_select_prepare(&c, u64_to_user_ptr(s.cases), &sel);
 	if (ret)
 		goto put_cases;
 	/* The answer must have somewhere to go before anything moves. */
-	if (fault_in_safe_writeable((void __user *)uarg, sizeof(*uarg))) {
-		ret = -EFAULT;
+	ret = chan_user_writable(uarg, sizeof(*uarg));
+	if (ret)
 		goto put_cases;
-	}
 
 	ret = chan_select_run(&c, &how, &sel);
 	if (ret < 0)
@@ -357,6 +408,5 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 
 put_cases:
 	chan_select_put(&c);
-	kvfree(uc);
 	return ret;
 }

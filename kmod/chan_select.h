@@ -4,6 +4,7 @@
 
 struct chan_select;
 
+void chan_select_init(void);
 long chan_ioctl_select(struct chan_select __user *uarg);
 
 #endif /* _CHAN_SELECT_H */

@@ -4,11 +4,14 @@
  */
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <kunit/visibility.h>
 
 #include "chan_core.h"
@@ -53,6 +56,17 @@ struct chan_wake {
 };
 
 static struct kmem_cache *chan_cachep;
+
+/*
+ * A counterpart running on another CPU often completes a waiter within a
+ * few microseconds.  Sleeping costs more than that on both sides (the
+ * completer pays for the wake-up), and turns a steady stream through a
+ * full or empty buffer into a sleep and a wake-up per element.
+ */
+static unsigned int chan_spin_ns = 10000;
+module_param_named(spin_ns, chan_spin_ns, uint, 0644);
+MODULE_PARM_DESC(spin_ns,
+		 "how long a blocking operation watches for its counterpart before it sleeps, in ns (0: never)");
 static atomic64_t chan_next_id = ATOMIC64_INIT(0);
 
 static bool chan_wake_full(const struct chan_wake *wk)
@@ -363,6 +377,36 @@ bool chan_sleep(const struct chan_how *how)
 					 HRTIMER_MODE_ABS);
 }
 
+/**
+ * chan_spin() - watch a waiter's status for a moment before sleeping
+ * @status: chan_waiter.status or chan_sel.status, of a queued waiter
+ *
+ * Gives up when the CPU is wanted, a signal is pending or spin_ns have
+ * passed, and never spins on a single CPU, where the counterpart cannot
+ * run meanwhile.  The caller's sleep loop reads @status again either way.
+ *
+ * Return: true if @status is no longer CHAN_W_WAITING or CHAN_W_BUSY.
+ */
+bool chan_spin(const int *status)
+{
+	unsigned int ns = READ_ONCE(chan_spin_ns);
+	u64 end;
+	int st;
+
+	if (!ns || num_online_cpus() < 2)
+		return false;
+	end = local_clock() + ns;
+	for (;;) {
+		st = READ_ONCE(*status);
+		if (st != CHAN_W_WAITING && st != CHAN_W_BUSY)
+			return true;
+		if (need_resched() || signal_pending(current) ||
+		    local_clock() >= end)
+			return false;
+		cpu_relax();
+	}
+}
+
 /*
  * Sleep until @w is completed, a signal arrives or the deadline passes.
  * Called without chan.lock, with @w queued.  Returns the waiter's status,
@@ -374,6 +418,7 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 	bool expired = false;
 	int status;
 
+	chan_spin(&w->status);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		/* Completion first: a completed operation reports success. */
@@ -589,6 +634,64 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 EXPORT_SYMBOL_IF_KUNIT(chan_recv_elems);
 
 /**
+ * chan_recv_user() - receive one element straight to the user, if one is there
+ * @ch: the channel
+ * @uelem: the user's destination, of @ch->elem_size bytes
+ * @tmp: a kernel buffer of @ch->elem_size bytes
+ *
+ * The common receive finds an element buffered, or a plain sender waiting,
+ * and a destination that is mapped.  It then copies the element out under
+ * chan.lock with page faults disabled: taking and delivering are one step,
+ * with nothing to commit or undo and no check of the destination first.
+ * If the page is not there, the element goes back where it was within the
+ * same lock hold, so nobody saw it gone, and the caller takes the general
+ * path, which may fault.  Meant for small elements: the copy holds the lock.
+ *
+ * Return: 1 if an element was delivered; 0 if the channel is closed and
+ * drained (K3); -EAGAIN if the general path must decide.
+ */
+int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
+{
+	struct chan_waiter *w;
+	struct chan_wake wk;
+	int ret = -EAGAIN;
+
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	if (ch->nspill)
+		goto unlock;
+	if (ch->ring.len) {
+		chan_ring_pop_head(&ch->ring, tmp);
+		if (copy_to_user_nofault(uelem, tmp, ch->elem_size)) {
+			chan_ring_push_head(&ch->ring, tmp);
+			goto unlock;
+		}
+		chan_admit_senders(ch, &wk);
+		ret = 1;
+		goto unlock;
+	}
+	/* A select sender cannot be given back once won: general path. */
+	w = list_first_entry_or_null(&ch->sendq, struct chan_waiter, node);
+	if (w && !w->sel) {
+		/* @w is queued and waiting: its element cannot go away. */
+		if (copy_to_user_nofault(uelem, w->elem, ch->elem_size))
+			goto unlock;
+		ch->nsendq--;
+		chan_complete(ch, w, CHAN_W_DONE, &wk);
+		ret = 1;
+	} else if (!w && ch->closed) {
+		ret = 0;
+	}
+unlock:
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	if (ret == 1)
+		chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_recv_user);
+
+/**
  * chan_recv_commit() - the elements of a receive were delivered
  * @ch: the channel
  * @t: what chan_recv_elems() took
@@ -684,7 +787,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_undo);
  * chan_msg_alloc() - room for elements a receiver holds
  * @ch: the channel the elements come from
  * @n: number of elements
- * @gfp: allocation flags; charged to the caller's memory cgroup
+ * @gfp: allocation flags (CHAN_GFP, or with __GFP_NOFAIL for a put-back);
+ *	charged to the caller's memory cgroup
  *
  * Return: a chan_msg with @count set to @n, or NULL.
  */
@@ -1008,7 +1112,7 @@ struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 	if (err)
 		return ERR_PTR(err);
 
-	ch = kmem_cache_zalloc(chan_cachep, GFP_KERNEL_ACCOUNT);
+	ch = kmem_cache_zalloc(chan_cachep, CHAN_GFP);
 	if (!ch) {
 		err = -ENOMEM;
 		goto uncharge;

@@ -7,6 +7,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/gfp.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
@@ -163,6 +164,13 @@ struct chan_how {
 	ktime_t deadline;
 };
 
+/*
+ * What a user's request allocates: charged to its memory cgroup (L1), and
+ * failing with ENOMEM at the cgroup's limit rather than waking the cgroup's
+ * OOM killer, which would kill the caller for asking.
+ */
+#define CHAN_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid);
 void chan_get(struct chan *ch);
 void chan_put(struct chan *ch);
@@ -171,6 +179,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			const struct chan_how *how);
 ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 			const struct chan_how *how, struct chan_take *t);
+int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp);
 void chan_recv_commit(struct chan *ch, struct chan_take *t);
 void chan_recv_undo(struct chan *ch, struct chan_take *t,
 		    struct chan_msg *msg);
@@ -179,6 +188,7 @@ void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
 
 bool chan_sleep(const struct chan_how *how);
+bool chan_spin(const int *status);
 bool chan_case_maybe_ready(const struct chan *ch, bool send);
 int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
 		  bool queue);

@@ -91,7 +91,7 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 
 	/* The element is ours before the channel is touched (R5). */
 	if (ch->elem_size > sizeof(stack)) {
-		elem = kvmalloc(ch->elem_size, GFP_KERNEL_ACCOUNT);
+		elem = kvmalloc(ch->elem_size, CHAN_GFP);
 		if (!elem)
 			return -ENOMEM;
 	}
@@ -139,17 +139,24 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	if (ret)
 		return ret;
 
+	/* Most receives find an element ready: one lock hold, no check. */
+	uelem = u64_to_user_ptr(x.elem);
+	if (ch->elem_size <= sizeof(stack)) {
+		ret = chan_recv_user(ch, uelem, stack);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+
 	/*
 	 * A destination that cannot take the element fails before anything
 	 * moves (L2).  It can still fault later (another thread unmaps it);
 	 * then the receive is undone.
 	 */
-	uelem = u64_to_user_ptr(x.elem);
 	ret = chan_user_writable(uelem, ch->elem_size);
 	if (ret)
 		return ret;
 	if (ch->elem_size > sizeof(stack)) {
-		msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
+		msg = chan_msg_alloc(ch, 1, CHAN_GFP);
 		if (!msg)
 			return -ENOMEM;
 		elem = msg->data;
@@ -277,7 +284,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
 	if (chan_user_writable(buf, n * ch->elem_size))
 		return -EFAULT;
-	msg = chan_msg_alloc(ch, n, GFP_KERNEL);
+	msg = chan_msg_alloc(ch, n, CHAN_GFP);
 	if (!msg)
 		return -ENOMEM;
 
@@ -308,7 +315,7 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 		return ret;
 	total = ret;
 	chunk = min_t(size_t, total, max_t(size_t, CHAN_RW_CHUNK / esz, 1));
-	elems = kvmalloc(chunk * esz, GFP_KERNEL_ACCOUNT);
+	elems = kvmalloc(chunk * esz, CHAN_GFP);
 	if (!elems)
 		return -ENOMEM;
 

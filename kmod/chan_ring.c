@@ -33,7 +33,8 @@ int chan_ring_init(struct chan_ring *ring, u32 elem_size, u32 cap)
 	ring->len = 0;
 	if (!bytes)
 		return 0;
-	ring->slots = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	/* As CHAN_GFP: ENOMEM at the memory cgroup's limit, not its OOM killer. */
+	ring->slots = kvmalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	return ring->slots ? 0 : -ENOMEM;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_ring_init);

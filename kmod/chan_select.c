@@ -180,7 +180,7 @@ static int chan_select_prepare(struct chan_sel_call *c,
 	}
 
 	if (bytes) {
-		c->arena = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+		c->arena = kvmalloc(bytes, CHAN_GFP);
 		if (!c->arena)
 			return -ENOMEM;
 	}
@@ -217,6 +217,7 @@ static int chan_select_wait(struct chan_sel *sel, const struct chan_how *how)
 	bool expired = false;
 	int status;
 
+	chan_spin(&sel->status);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		/* Pairs with smp_store_release() in chan_complete(). */
@@ -367,7 +368,7 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	/* One allocation for the cases and their order. */
 	c.n = s.ncases;
 	c.k = kvzalloc(array_size(c.n, sizeof(*c.k) + sizeof(*c.order)),
-		       GFP_KERNEL_ACCOUNT);
+		       CHAN_GFP);
 	if (!c.k)
 		return -ENOMEM;
 	c.order = (u32 *)(c.k + c.n);
@@ -388,8 +389,19 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	kc = &c.k[ret];
 	s.index = ret;
 	s.ok = sel.status == CHAN_W_DONE;
-	if (!kc->w.send && s.ok &&
-	    copy_to_user(kc->uelem, kc->w.elem, kc->ch->elem_size)) {
+	/*
+	 * Both copies were checked before anything moved; only a racing
+	 * munmap (or an injected fault) makes them fail now.
+	 */
+	if (copy_to_user(uarg, &s, sizeof(s))) {
+		/* A send that went through cannot be taken back (uapi). */
+		if (!(kc->w.send && s.ok))
+			ret = -EFAULT;
+	} else if (!kc->w.send && s.ok &&
+		   copy_to_user(kc->uelem, kc->w.elem, kc->ch->elem_size)) {
+		ret = -EFAULT;
+	}
+	if (ret == -EFAULT && !kc->w.send && s.ok) {
 		/*
 		 * The element left its channel: it goes back in front (R5).
 		 * Its home must not fail to come, or the element is lost.
@@ -400,11 +412,7 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 		t.owned = 1;
 		t.admit = false;
 		chan_recv_undo(kc->ch, &t, msg);
-		ret = -EFAULT;
-		goto put_cases;
 	}
-	if (copy_to_user(uarg, &s, sizeof(s)))
-		ret = -EFAULT;
 
 put_cases:
 	chan_select_put(&c);

@@ -58,7 +58,8 @@ int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns)
 {
 	struct chan_select_case stack[SELECT_STACK_CASES];
 	struct chan_select_case *kc = stack;
-	struct chan_select s = { .ncases = (uint32_t)n };
+	/* ok = 1: right even if the kernel could not write back (uapi). */
+	struct chan_select s = { .ncases = (uint32_t)n, .ok = 1 };
 	int fd = -1, ret;
 	size_t i;
 

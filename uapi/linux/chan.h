@@ -168,7 +168,12 @@ struct chan_select_case {
  * @reserved: in: zero
  *
  * Exactly one case proceeds, chosen at random among those ready.  The
- * ioctl works on /dev/chan and on any channel fd alike.
+ * ioctl works on /dev/chan and on any channel fd alike.  If this struct
+ * cannot be written back (EFAULT), nothing moved: a received element goes
+ * back to its channel.  The one exception is a send that went through,
+ * which cannot be taken back: the ioctl then still returns its index and
+ * leaves @index and @ok as they were, so a caller that sets @ok to 1
+ * beforehand always reads the right answer.
  */
 struct chan_select {
 	__u64 cases;

@@ -9,6 +9,7 @@
 #include <linux/poll.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -381,9 +382,10 @@ bool chan_sleep(const struct chan_how *how)
  * chan_spin() - watch a waiter's status for a moment before sleeping
  * @status: chan_waiter.status or chan_sel.status, of a queued waiter
  *
- * Gives up when the CPU is wanted, a signal is pending or spin_ns have
- * passed, and never spins on a single CPU, where the counterpart cannot
- * run meanwhile.  The caller's sleep loop reads @status again either way.
+ * Gives up when the CPU is wanted, another task could run on it (the
+ * counterpart may be waiting for this very CPU), a signal is pending or
+ * spin_ns have passed, as KVM's halt polling does; never spins on a single
+ * CPU.  The caller's sleep loop reads @status again either way.
  *
  * Return: true if @status is no longer CHAN_W_WAITING or CHAN_W_BUSY.
  */
@@ -400,8 +402,8 @@ bool chan_spin(const int *status)
 		st = READ_ONCE(*status);
 		if (st != CHAN_W_WAITING && st != CHAN_W_BUSY)
 			return true;
-		if (need_resched() || signal_pending(current) ||
-		    local_clock() >= end)
+		if (need_resched() || !single_task_running() ||
+		    signal_pending(current) || local_clock() >= end)
 			return false;
 		cpu_relax();
 	}

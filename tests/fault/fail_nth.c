@@ -784,6 +784,11 @@ static void s_sel3(struct fx *f)
 	selcases[2] = (struct chan_select_case){ f->ch3, CHAN_SELECT_SEND,
 						 (uintptr_t)(iobuf + 2 * f->esz), 0 };
 	memset(&selarg, 0, sizeof(selarg));
+	/*
+	 * As the uapi asks: a send that went through returns its index even
+	 * if the struct cannot be written back, and leaves ok as it was.
+	 */
+	selarg.ok = 1;
 	selarg.cases = (uintptr_t)selcases;
 	selarg.ncases = 3;
 	selarg.flags = CHAN_XFER_NONBLOCK;
@@ -849,6 +854,11 @@ static void s_sel_late(struct fx *f)
 	selcases[1] = (struct chan_select_case){ f->ch2, CHAN_SELECT_RECV,
 						 (uintptr_t)(iobuf + f->esz), 0 };
 	memset(&selarg, 0, sizeof(selarg));
+	/*
+	 * As the uapi asks: a send that went through returns its index even
+	 * if the struct cannot be written back, and leaves ok as it was.
+	 */
+	selarg.ok = 1;
 	selarg.cases = (uintptr_t)selcases;
 	selarg.ncases = 2;
 	selarg.flags = CHAN_XFER_DEADLINE;
@@ -891,6 +901,11 @@ static void s_sel_waiting(struct fx *f)
 	selcases[1] = (struct chan_select_case){ f->ch, CHAN_SELECT_SEND,
 						 (uintptr_t)f->buf, 0 };
 	memset(&selarg, 0, sizeof(selarg));
+	/*
+	 * As the uapi asks: a send that went through returns its index even
+	 * if the struct cannot be written back, and leaves ok as it was.
+	 */
+	selarg.ok = 1;
 	selarg.cases = (uintptr_t)selcases;
 	selarg.ncases = 2;
 	selarg.flags = CHAN_XFER_DEADLINE;

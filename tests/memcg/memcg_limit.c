@@ -5,7 +5,9 @@
  * buffer, filling each, until it is refused; then small channels until it
  * is refused again.  A refusal must be a documented error: ENOMEM (the
  * cgroup's limit: every allocation is charged to it) or EMFILE (the user's
- * budget or the fd limit).  The memcg OOM killer may instead kill the
+ * budget or the fd limit).  The big channels must be refused so: chan
+ * allocates their buffers itself.  A small channel is mostly the VFS's
+ * file and fd table, and there the memcg OOM killer may instead kill the
  * child itself, the only task in the group: that is the kernel's answer to
  * a group at its limit and is reported, not failed; it must never reach a
  * task outside the group.  Meanwhile memory.current stays within
@@ -314,6 +316,13 @@ int main(void)
 		/* Only the OOM killer of its own group may have done that. */
 		CHECK_EQ("L4", WTERMSIG(status), SIGKILL);
 		CHECK("L4", read_num("memory.events", "oom_kill") >= 1);
+		/*
+		 * chan's own allocations fail with ENOMEM at the limit (L1):
+		 * the big channels, made of them, must have been refused.
+		 * Small ones are mostly the VFS's file and fd table, charged
+		 * with flags chan does not choose.
+		 */
+		CHECK("L1", r->phase >= 2);
 		fprintf(stderr, "memcg_limit: the group's OOM killer killed the child (phase %d, %d big, %d small channels)\n",
 			r->phase, r->big, r->small);
 	} else {

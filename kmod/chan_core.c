@@ -649,8 +649,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_elems);
  * same lock hold, so nobody saw it gone, and the caller takes the general
  * path, which may fault.  Meant for small elements: the copy holds the lock.
  *
- * Return: 1 if an element was delivered; 0 if the channel is closed and
- * drained (K3); -EAGAIN if the general path must decide.
+ * Return: 1 if an element was delivered; -EAGAIN if the general path must
+ * decide.
  */
 int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
 {
@@ -681,9 +681,11 @@ int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
 		ch->nsendq--;
 		chan_complete(ch, w, CHAN_W_DONE, &wk);
 		ret = 1;
-	} else if (!w && ch->closed) {
-		ret = 0;
 	}
+	/*
+	 * Closed and drained is left to the general path too: it checks the
+	 * destination first, so a bad pointer gets EFAULT there as well (L2).
+	 */
 unlock:
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);

@@ -142,9 +142,8 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	/* Most receives find an element ready: one lock hold, no check. */
 	uelem = u64_to_user_ptr(x.elem);
 	if (ch->elem_size <= sizeof(stack)) {
-		ret = chan_recv_user(ch, uelem, stack);
-		if (ret != -EAGAIN)
-			return ret;
+		if (chan_recv_user(ch, uelem, stack) == 1)
+			return 1;
 	}
 
 	/*

@@ -1,0 +1,2296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan_fuzz: a seeded bad-input fuzzer of the chan uapi with an oracle
+ * (L2, and C3, K1-K5, B1-B3, P1-P3, X1-X5, R1, R5 as far as one thread sees
+ * them).
+ *
+ * It makes random sequences of every ioctl (the documented ones on /dev/chan
+ * and on channel fds of each mode, the same numbers with other sizes and
+ * directions, unknown numbers of magic 0xC6 and of other magics), read(2),
+ * write(2), poll(2), epoll, dup(2), fcntl(2) and close(2), with random
+ * sizes, flags, reserved fields and pointers: NULL, kernel and
+ * non-canonical addresses, PROT_NONE, read-only and unmapped pages,
+ * misaligned buffers and buffers that end inside a bad page.  Targets
+ * include fds of the wrong kind (a pipe, an eventfd, /dev/null, fd numbers
+ * that are not open), and a helper thread closes fds (close(2) and Go's
+ * close) while the main thread uses them.
+ *
+ * The oracle: the fuzzer keeps a model of every channel it made (element
+ * size, capacity, the serial numbers of the buffered elements in order,
+ * closed, senders and receivers left) and of every fd (kind, mode,
+ * O_NONBLOCK).  For each call it works out, from the documentation
+ * (chan(4), the uapi header, shared/semantics.md), the set of errnos the
+ * call may fail with, and whether and how it may succeed.  Any other
+ * outcome is a failure, printed with the seed and the call.  After every
+ * call the touched channels are compared with the model (CHAN_IOC_INFO),
+ * so a failing call that changed something, or an element lost, doubled or
+ * reordered, is caught too; received elements are compared byte for byte.
+ *
+ * Where the documentation gives no order between two applicable errors
+ * (say a bad pointer and an unknown flag), any of them is accepted, but
+ * success never is.
+ *
+ * Usage: chan_fuzz [--seed S] [--seconds N] [--calls N] [--no-race] [-v]
+ *   Without --seed and --seconds/--calls it is the short test of make check:
+ *   fixed seeds and one random seed, about 15 s in all.  Every seed is
+ *   printed; a failure reproduces with --seed S (and --calls N to stop just
+ *   after the failing call; --no-race makes a run fully deterministic).
+ */
+#include "../user/check.h"
+
+#include <poll.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+
+#define PAGE		4096UL
+/*
+ * Arena pages: 0 holds the structs of a call; 1.. its element or read(2)
+ * and write(2) buffer (up to 3 elements of 64 KiB), or a select's cases
+ * (1..25), their small elements (SEL_ELEM_PAGE + i) and one large element
+ * (SEL_BIG_PAGE, 17 pages).
+ */
+#define RW_PAGES	64
+#define SEL_ELEM_PAGE	26
+#define SEL_BIG_PAGE	40
+#define MAX_TRACKED_CAP	4096		/* bigger channels are not modelled */
+#define MAX_CHANS	6
+#define MAX_FDS		40
+#define MAX_ERRNO	134
+#define CLOSED_FD_BASE	900		/* never open: RLIMIT_NOFILE is 1024 */
+#define DESC_LEN	512
+#define MAX_RW		0x7ffff000ULL	/* the VFS's MAX_RW_COUNT */
+#define USER_END	0x7ffffffff000ULL	/* TASK_SIZE_MAX, 4-level */
+
+/* ---------------------------------------------------------------- rng */
+
+static uint64_t rng_state;
+
+static uint64_t rnd64(void)
+{
+	/* splitmix64: one 64-bit state, good enough and easy to reseed. */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint32_t n)
+{
+	return n ? (uint32_t)(rnd64() % n) : 0;
+}
+
+/* True with probability @pct percent. */
+static bool chance(unsigned int pct)
+{
+	return rnd(100) < pct;
+}
+
+/* ------------------------------------------------------- global state */
+
+static uint64_t seed;
+static unsigned long ncall;		/* calls made with this seed */
+static unsigned long total_calls;	/* over all seeds */
+static unsigned long nfail_expected;	/* calls whose oracle wanted an error */
+static bool verbose, no_race;
+static char desc[DESC_LEN];
+static struct chan_query limits;
+
+/* ------------------------------------------------------------- memory */
+
+/*
+ * The arena: RW_PAGES read-write pages, one read-only page, one PROT_NONE
+ * page.  The hole: a read-write page whose successor was unmapped.  Every
+ * user pointer the fuzzer passes points into one of them or is a constant
+ * that can never be accessed, so the oracle knows which bytes are readable
+ * and writable.
+ */
+static uint8_t *arena, *ro_page, *none_page, *hole_rw, *hole;
+
+enum acc { ACC_NONE, ACC_RO, ACC_RW };
+
+static enum acc page_access(uintptr_t a)
+{
+	uintptr_t rw0 = (uintptr_t)arena;
+
+	if (a >= rw0 && a < (uintptr_t)ro_page)
+		return ACC_RW;
+	if (a >= (uintptr_t)ro_page && a < (uintptr_t)none_page)
+		return ACC_RO;
+	if (a >= (uintptr_t)hole_rw && a < (uintptr_t)hole)
+		return ACC_RW;
+	return ACC_NONE;
+}
+
+/* How many bytes from @p on can be read (@write false) or written. */
+static uint64_t good_bytes(uint64_t p, uint64_t n, bool write)
+{
+	uint64_t done = 0;
+
+	while (done < n) {
+		uint64_t a = p + done;
+		uint64_t in_page = PAGE - (a & (PAGE - 1));
+		enum acc acc;
+
+		if (a < p)			/* wrapped */
+			break;
+		acc = page_access(a);
+		if (acc == ACC_NONE || (write && acc == ACC_RO))
+			break;
+		done += in_page;
+	}
+	return done < n ? done : n;
+}
+
+static bool accessible(uint64_t p, uint64_t n, bool write)
+{
+	return good_bytes(p, n, write) == n;
+}
+
+/* Copy @n bytes to user pointer @p as far as it is mapped (RO included). */
+static void put_bytes(uint64_t p, const void *src, size_t n)
+{
+	size_t i;
+	bool ro = false;
+
+	for (i = 0; i < n; i++)
+		if (page_access(p + i) == ACC_RO)
+			ro = true;
+	if (ro)
+		CHECK_SYS("fuzz", mprotect(ro_page, PAGE, PROT_READ | PROT_WRITE));
+	for (i = 0; i < n; i++)
+		if (page_access(p + i) != ACC_NONE)
+			((uint8_t *)(uintptr_t)p)[i] = ((const uint8_t *)src)[i];
+	if (ro)
+		CHECK_SYS("fuzz", mprotect(ro_page, PAGE, PROT_READ));
+}
+
+/* Do two user ranges share a byte?  Inputs must not overwrite each other. */
+static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return an && bn && a < b + bn && b < a + an;
+}
+
+/* Is the hole still unmapped?  A later mmap (malloc) could fill it. */
+static bool hole_ok(void)
+{
+	return msync(hole, PAGE, MS_ASYNC) < 0 && errno == ENOMEM;
+}
+
+static const char *ptr_name(uint64_t p)
+{
+	static char buf[8][48];
+	static int k;
+	char *b = buf[k++ & 7];
+	uintptr_t a = (uintptr_t)p;
+
+	if (a >= (uintptr_t)arena && a < (uintptr_t)none_page + PAGE)
+		snprintf(b, 48, "arena+%#lx", (unsigned long)(a - (uintptr_t)arena));
+	else if (a >= (uintptr_t)hole_rw && a < (uintptr_t)hole + PAGE)
+		snprintf(b, 48, "hole-%#lx", (unsigned long)((uintptr_t)hole - a));
+	else
+		snprintf(b, 48, "%#llx", (unsigned long long)p);
+	return b;
+}
+
+/*
+ * A user pointer for an access of @n bytes.  Mostly a good one in the
+ * arena (sometimes misaligned); else NULL, a kernel or non-canonical
+ * address, a PROT_NONE or read-only page, or one that ends @k bytes into
+ * a bad page.  A good pointer is at arena page @slot (plus up to 7 bytes).
+ * A pointer never points into memory the fuzzer does not know about.
+ */
+static uint64_t pick_ptr(uint64_t n, unsigned int slot)
+{
+	uint64_t good = (uintptr_t)arena + (uint64_t)slot * PAGE;
+	uint64_t k, off, max_off = (RW_PAGES - 1) * PAGE;
+
+	if (chance(80))
+		return good + (chance(20) ? rnd(8) : 0);
+	switch (rnd(10)) {
+	case 0:
+		return 0;
+	case 1:
+		return chance(50) ? 0xffff888000000000ULL : 0xffffffff81000000ULL;
+	case 2:
+		return chance(50) ? 0x8000000000000000ULL : ~0ULL - rnd(64);
+	case 3:
+		return (uintptr_t)none_page + rnd(PAGE);
+	case 4:
+		return (uintptr_t)ro_page + rnd(PAGE / 2);
+	case 5:		/* ends inside the PROT_NONE page */
+		k = n ? 1 + rnd((uint32_t)(n < PAGE ? n : PAGE)) : 0;
+		off = n - k + (chance(20) ? rnd(4) : 0);
+		return (uintptr_t)none_page - (off < max_off ? off : max_off);
+	case 6:		/* ends inside the read-only page */
+		k = n ? 1 + rnd((uint32_t)(n < PAGE ? n : PAGE)) : 0;
+		off = n - k;
+		return (uintptr_t)ro_page - (off < max_off ? off : max_off);
+	case 7:		/* ends inside the unmapped page */
+		if (!hole_ok())
+			return (uintptr_t)none_page;
+		k = n ? 1 + rnd((uint32_t)(n < PAGE ? n : PAGE)) : 0;
+		off = n - k;
+		return (uintptr_t)hole - (off < PAGE ? off : PAGE);
+	case 8:		/* a little bit of user space nobody mapped */
+		return 0x10000 + rnd(PAGE);
+	default:
+		return good + 1 + rnd(7);
+	}
+}
+
+/* ------------------------------------------------------------- model */
+
+struct mchan {
+	bool live;
+	uint64_t id;
+	uint32_t esz, cap;
+	bool closed, no_recv;
+	int nsend, nrecv;		/* files that may send / receive */
+	uint64_t *q;			/* serials of buffered elements */
+	size_t head, len, alloc;
+	uint64_t bytes;			/* buffer bytes */
+};
+
+enum fkind { FK_DEV, FK_CHAN, FK_PIPE_R, FK_PIPE_W, FK_EVENTFD, FK_NULL };
+
+static const char *const fk_names[] = {
+	"dev", "chan", "pipe-r", "pipe-w", "eventfd", "null",
+};
+
+/* One open file description; fds made by dup(2) share it. */
+struct mfile {
+	bool live;
+	enum fkind kind;
+	int chan;			/* FK_CHAN */
+	uint32_t mode;			/* CHAN_MODE_* for FK_CHAN */
+	int accmode;			/* O_RDONLY/O_WRONLY/O_RDWR */
+	bool nonblock;
+	int nfds;
+};
+
+struct mfd {
+	int fd;
+	int file;
+	bool cloexec;
+};
+
+static struct mchan chans[MAX_CHANS];
+static struct mfile files[MAX_FDS];
+static struct mfd fds[MAX_FDS];
+static int nfds;
+static uint64_t next_serial = 1;
+
+static void q_push(struct mchan *c, uint64_t s)
+{
+	if (c->head + c->len == c->alloc) {
+		if (c->head) {
+			memmove(c->q, c->q + c->head, c->len * sizeof(*c->q));
+			c->head = 0;
+		} else {
+			c->alloc = c->alloc ? 2 * c->alloc : 16;
+			c->q = realloc(c->q, c->alloc * sizeof(*c->q));
+			CHECK("fuzz", c->q);
+		}
+	}
+	c->q[c->head + c->len++] = s;
+}
+
+static uint64_t q_pop(struct mchan *c)
+{
+	uint64_t s = c->q[c->head++];
+
+	c->len--;
+	return s;
+}
+
+/* The bytes of the element with serial @s: recognisable, order-sensitive. */
+static void fill_elem(uint8_t *p, uint32_t esz, uint64_t s)
+{
+	uint64_t x = s * 0x9e3779b97f4a7c15ULL + 0x5bd1e995;
+	uint32_t i;
+
+	for (i = 0; i < esz; i++)
+		p[i] = (uint8_t)((x >> (8 * (i & 7))) ^ (i >> 3));
+}
+
+static bool elem_is(const uint8_t *p, uint32_t esz, uint64_t s)
+{
+	uint64_t x = s * 0x9e3779b97f4a7c15ULL + 0x5bd1e995;
+	uint32_t i;
+
+	for (i = 0; i < esz; i++)
+		if (p[i] != (uint8_t)((x >> (8 * (i & 7))) ^ (i >> 3)))
+			return false;
+	return true;
+}
+
+static int fd_slot(int fd)
+{
+	int i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i].fd == fd)
+			return i;
+	return -1;
+}
+
+static int new_file(enum fkind kind, int chan, uint32_t mode, int accmode,
+		    bool nonblock)
+{
+	int i;
+
+	for (i = 0; i < MAX_FDS; i++) {
+		if (files[i].live)
+			continue;
+		files[i] = (struct mfile){ .live = true, .kind = kind,
+			.chan = chan, .mode = mode, .accmode = accmode,
+			.nonblock = nonblock };
+		if (kind == FK_CHAN) {
+			chans[chan].nsend += !!(mode & CHAN_MODE_SEND);
+			chans[chan].nrecv += !!(mode & CHAN_MODE_RECV);
+		}
+		return i;
+	}
+	check_fail(__FILE__, __LINE__, "fuzz", "model: out of file slots");
+}
+
+static void add_fd(int fd, int file, bool cloexec)
+{
+	CHECK("fuzz", nfds < MAX_FDS);
+	CHECK("fuzz", fd_slot(fd) < 0);
+	fds[nfds++] = (struct mfd){ .fd = fd, .file = file, .cloexec = cloexec };
+	files[file].nfds++;
+}
+
+/* The last fd of a file went: release it as the kernel does (K5). */
+static void release_file(int f)
+{
+	struct mfile *mf = &files[f];
+	struct mchan *c;
+
+	mf->live = false;
+	if (mf->kind != FK_CHAN)
+		return;
+	c = &chans[mf->chan];
+	if (mf->mode & CHAN_MODE_SEND && --c->nsend == 0)
+		c->closed = true;
+	if (mf->mode & CHAN_MODE_RECV && --c->nrecv == 0)
+		c->no_recv = true;
+	if (!c->nsend && !c->nrecv) {
+		free(c->q);
+		memset(c, 0, sizeof(*c));
+	}
+}
+
+static void drop_fd(int slot)
+{
+	int f = fds[slot].file;
+
+	fds[slot] = fds[--nfds];
+	if (--files[f].nfds == 0)
+		release_file(f);
+}
+
+static struct mfile *file_of(int fd)
+{
+	int s = fd_slot(fd);
+
+	return s < 0 ? NULL : &files[fds[s].file];
+}
+
+static struct mchan *chan_of(int fd)
+{
+	struct mfile *f = file_of(fd);
+
+	return f && f->kind == FK_CHAN ? &chans[f->chan] : NULL;
+}
+
+/* ------------------------------------------------------------ oracle */
+
+struct want {
+	bool err[MAX_ERRNO];
+	bool ok;			/* success is possible */
+};
+
+static void want_err(struct want *w, int e)
+{
+	w->err[e] = true;
+}
+
+static bool want_any_err(const struct want *w)
+{
+	int e;
+
+	for (e = 1; e < MAX_ERRNO; e++)
+		if (w->err[e])
+			return true;
+	return false;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fuzz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "chan_fuzz: FAIL seed %llu call %lu: %s\n  ",
+		(unsigned long long)seed, ncall, desc);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n  reproduce: chan_fuzz --seed %llu --calls %lu%s\n",
+		(unsigned long long)seed, ncall, no_race ? " --no-race" : "");
+	_exit(1);
+}
+
+static const char *want_str(const struct want *w)
+{
+	static char buf[256];
+	size_t n = 0;
+	int e;
+
+	buf[0] = 0;
+	if (w->ok)
+		n += snprintf(buf + n, sizeof(buf) - n, "success ");
+	for (e = 1; e < MAX_ERRNO && n < sizeof(buf); e++)
+		if (w->err[e])
+			n += snprintf(buf + n, sizeof(buf) - n, "%s ",
+				      strerrorname_np(e));
+	return buf;
+}
+
+/*
+ * Check a -1/errno result against @w.  Returns true if the call succeeded
+ * (and success was allowed), false if it failed as allowed.
+ */
+static bool judge(long ret, int err, const struct want *w)
+{
+	ncall++;
+	total_calls++;
+	if (verbose)
+		fprintf(stderr, "%lu: %s = %ld %s\n", ncall, desc, ret,
+			ret < 0 ? strerrorname_np(err) : "");
+	if (want_any_err(w))
+		nfail_expected++;
+	if (ret >= 0) {
+		if (!w->ok)
+			fuzz_fail("succeeded (%ld), want %s", ret, want_str(w));
+		return true;
+	}
+	if (ret != -1)
+		fuzz_fail("returned %ld", ret);
+	if (err <= 0 || err >= MAX_ERRNO || !w->err[err])
+		fuzz_fail("failed with %s, want %s", strerrorname_np(err),
+			  want_str(w));
+	return false;
+}
+
+#define DESC(...)	snprintf(desc, sizeof(desc), __VA_ARGS__)
+
+/* ----------------------------------------------------- state checking */
+
+/* Compare the kernel's view of channel @c (through @fd) with the model. */
+static void verify_chan(int fd)
+{
+	struct mfile *mf = file_of(fd);
+	struct mchan *c = chan_of(fd);
+	struct chan_info i;
+
+	memset(&i, 0xa5, sizeof(i));
+	if (ioctl(fd, CHAN_IOC_INFO, &i) < 0)
+		fuzz_fail("verify: CHAN_IOC_INFO on fd %d: %s", fd,
+			  strerrorname_np(errno));
+	if (i.id != c->id || i.elem_size != c->esz || i.cap != c->cap ||
+	    i.len != c->len || i.closed != c->closed || i.mode != mf->mode ||
+	    i.send_waiters || i.recv_waiters ||
+	    i.reserved[0] || i.reserved[1] || i.reserved[2])
+		fuzz_fail("verify fd %d: kernel says id %llu esz %u cap %u len %u closed %u mode %u waiters %u/%u res %u/%u/%u; model id %llu esz %u cap %u len %zu closed %d mode %u",
+			  fd, (unsigned long long)i.id, i.elem_size, i.cap,
+			  i.len, i.closed, i.mode, i.send_waiters,
+			  i.recv_waiters, i.reserved[0], i.reserved[1],
+			  i.reserved[2], (unsigned long long)c->id, c->esz,
+			  c->cap, c->len, c->closed, mf->mode);
+}
+
+/* Verify every channel once, through one of its fds. */
+static void verify_all(void)
+{
+	bool seen[MAX_CHANS] = { false };
+	int i;
+
+	for (i = 0; i < nfds; i++) {
+		struct mfile *mf = &files[fds[i].file];
+
+		if (mf->kind != FK_CHAN || seen[mf->chan])
+			continue;
+		seen[mf->chan] = true;
+		verify_chan(fds[i].fd);
+	}
+}
+
+/* The lowest free fd: a refused CREATE or DUP must not leak one. */
+static int lowest_free_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD, 0);
+
+	CHECK("fuzz", fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* --------------------------------------------------- blocking backstop */
+
+/*
+ * A call that may block (no NONBLOCK anywhere) would hang the fuzzer, the
+ * only user of its channels.  A repeating interval timer interrupts it;
+ * the handler has no SA_RESTART, so such a call ends with EINTR (B3) when
+ * it would block, and is not affected when it would not.
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void timer_arm(void)
+{
+	struct itimerval it = {
+		.it_value = { 0, 200 + rnd(2000) },
+		.it_interval = { 0, 2000 },
+	};
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void timer_disarm(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static uint64_t mono_ns(void)
+{
+	return (uint64_t)now_ns();
+}
+
+/* A random deadline: now-ish, past, zero, soon, never. */
+static uint64_t pick_deadline(void)
+{
+	switch (rnd(5)) {
+	case 0:
+		return 0;
+	case 1:
+		return mono_ns() - rnd(1000000);
+	case 2:
+		return ~0ULL - rnd(2);
+	default:
+		return mono_ns() + rnd(2000000);
+	}
+}
+
+/* The errors of a call that would block, given its nonblock/deadline. */
+static void want_blocked(struct want *w, bool nonblock, bool deadline)
+{
+	if (nonblock)
+		want_err(w, EAGAIN);
+	else if (deadline)
+		want_err(w, ETIMEDOUT), want_err(w, EINTR);
+	else
+		want_err(w, EINTR);
+}
+
+/* ------------------------------------------------------- fd selection */
+
+/* An fd of the asked kind, or of any kind; -1 if there is none. */
+static int pick_fd_kind(enum fkind kind)
+{
+	int cand[MAX_FDS], n = 0, i;
+
+	for (i = 0; i < nfds; i++)
+		if (files[fds[i].file].kind == kind)
+			cand[n++] = fds[i].fd;
+	return n ? cand[rnd(n)] : -1;
+}
+
+static int pick_other_fd(void)
+{
+	int cand[MAX_FDS], n = 0, i;
+
+	for (i = 0; i < nfds; i++) {
+		enum fkind k = files[fds[i].file].kind;
+
+		if (k != FK_CHAN && k != FK_DEV)
+			cand[n++] = fds[i].fd;
+	}
+	return n ? cand[rnd(n)] : -1;
+}
+
+static int closed_fd(void)
+{
+	switch (rnd(4)) {
+	case 0:
+		return -1;
+	case 1:
+		return 0x7fffffff;
+	default:
+		return CLOSED_FD_BASE + (int)rnd(100);
+	}
+}
+
+/* The usual target of a channel call: mostly a channel fd. */
+static int pick_target(int chan_pct)
+{
+	int fd = -1;
+
+	if (chance(chan_pct))
+		fd = pick_fd_kind(FK_CHAN);
+	if (fd < 0) {
+		switch (rnd(4)) {
+		case 0:
+			fd = pick_fd_kind(FK_DEV);
+			break;
+		case 1:
+			fd = pick_other_fd();
+			break;
+		case 2:
+			fd = pick_fd_kind(FK_CHAN);
+			break;
+		}
+	}
+	return fd < 0 ? closed_fd() : fd;
+}
+
+/* The usual target of a /dev/chan call: mostly a /dev/chan fd. */
+static int pick_dev_target(void)
+{
+	int fd = chance(80) ? pick_fd_kind(FK_DEV) : -1;
+
+	return fd < 0 ? pick_target(10) : fd;
+}
+
+static const char *fd_name(int fd)
+{
+	static char buf[8][48];
+	static int k;
+	char *b = buf[k++ & 7];
+	struct mfile *f = file_of(fd);
+
+	if (!f)
+		snprintf(b, 48, "%d(not open)", fd);
+	else if (f->kind == FK_CHAN)
+		snprintf(b, 48, "%d(chan#%d %s%s)", fd, f->chan,
+			 f->mode == 3 ? "both" : f->mode == 1 ? "send" : "recv",
+			 f->nonblock ? " nb" : "");
+	else
+		snprintf(b, 48, "%d(%s)", fd, fk_names[f->kind]);
+	return b;
+}
+
+/*
+ * The errors of a channel ioctl on @fd before the module looks at it:
+ * EBADF for an fd that is not open, ENOTTY for the wrong kind of fd.
+ * Returns true when the call reaches the handler for @want_kind.
+ */
+static bool ioctl_target(int fd, bool on_dev, bool on_chan, struct want *w)
+{
+	struct mfile *f = file_of(fd);
+
+	if (!f) {
+		want_err(w, EBADF);
+		return false;
+	}
+	if ((f->kind == FK_DEV && on_dev) || (f->kind == FK_CHAN && on_chan))
+		return true;
+	want_err(w, ENOTTY);
+	return false;
+}
+
+/* ---------------------------------------------------------- the calls */
+
+/* A new channel fd from CREATE or DUP: check its flags, add it to the model. */
+static void adopt_fd(int fd, int chan, uint32_t mode, uint32_t flags)
+{
+	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+	int acc = mode == CHAN_MODE_BOTH ? O_RDWR :
+		  mode == CHAN_MODE_SEND ? O_WRONLY : O_RDONLY;
+	int f;
+
+	if (fl < 0 || fdfl < 0)
+		fuzz_fail("new fd %d: fcntl: %s", fd, strerrorname_np(errno));
+	if ((fl & O_ACCMODE) != acc)
+		fuzz_fail("new fd %d: access mode %#x, want %#x (C3)", fd,
+			  fl & O_ACCMODE, acc);
+	if (!!(fl & O_NONBLOCK) != !!(flags & CHAN_FD_NONBLOCK))
+		fuzz_fail("new fd %d: O_NONBLOCK %d, flags %#x", fd,
+			  !!(fl & O_NONBLOCK), flags);
+	if (!!(fdfl & FD_CLOEXEC) == !!(flags & CHAN_FD_INHERIT))
+		fuzz_fail("new fd %d: FD_CLOEXEC %d, flags %#x (C2)", fd,
+			  !!(fdfl & FD_CLOEXEC), flags);
+	f = new_file(FK_CHAN, chan, mode, acc, flags & CHAN_FD_NONBLOCK);
+	add_fd(fd, f, !(flags & CHAN_FD_INHERIT));
+}
+
+static uint64_t live_buffer_bytes(void)
+{
+	uint64_t b = 0;
+	int i;
+
+	for (i = 0; i < MAX_CHANS; i++)
+		if (chans[i].live)
+			b += chans[i].bytes + PAGE;
+	return b;
+}
+
+static void do_close_fd(int fd);
+
+static void op_create(void)
+{
+	struct chan_create cc = { 0 };
+	int fd = pick_dev_target(), before, ret, slot, e;
+	uint64_t p, bytes;
+	struct want w = { 0 };
+
+	/* Mostly a channel the model can follow; sometimes over a limit. */
+	switch (rnd(10)) {
+	case 0:
+		cc.elem_size = CHAN_MAX_ELEM_SIZE + (chance(50) ? 1 : rnd64());
+		break;
+	case 1:
+		cc.elem_size = 1 << rnd(17);
+		break;
+	default:
+		cc.elem_size = chance(15) ? 0 : 1 + rnd(chance(80) ? 16 : 300);
+		break;
+	}
+	switch (rnd(10)) {
+	case 0:
+		cc.cap = chance(50) ? (uint32_t)rnd64() : limits.max_cap + 1;
+		break;
+	case 1:
+		cc.cap = rnd(2000);
+		break;
+	default:
+		cc.cap = rnd(6);
+		break;
+	}
+	cc.flags = rnd(4);
+	if (chance(5))
+		cc.flags |= 1U << (2 + rnd(30));
+	if (chance(5))
+		cc.reserved[rnd(2)] = 1ULL << rnd(64);
+	cc.fd = (uint32_t)rnd64();
+
+	p = pick_ptr(sizeof(cc), 0);
+	put_bytes(p, &cc, sizeof(cc));
+	DESC("ioctl(%s, CREATE, %s {esz %u cap %u flags %#x res %#llx/%#llx})",
+	     fd_name(fd), ptr_name(p), cc.elem_size, cc.cap, cc.flags,
+	     (unsigned long long)cc.reserved[0],
+	     (unsigned long long)cc.reserved[1]);
+
+	bytes = (uint64_t)cc.elem_size * cc.cap;
+	if (ioctl_target(fd, true, false, &w)) {
+		if (!accessible(p, sizeof(cc), false) ||
+		    !accessible(p, sizeof(cc), true))
+			want_err(&w, EFAULT);
+		if ((cc.flags & ~3U) || cc.reserved[0] || cc.reserved[1] ||
+		    cc.elem_size > CHAN_MAX_ELEM_SIZE ||
+		    cc.cap > limits.max_cap || bytes > limits.max_buffer_bytes)
+			want_err(&w, EINVAL);
+		if (!want_any_err(&w)) {
+			w.ok = true;
+			if (live_buffer_bytes() + bytes + PAGE >
+			    limits.user_budget_bytes)
+				want_err(&w, EMFILE);
+			if (bytes >= 256 * 1024)
+				want_err(&w, ENOMEM);
+		}
+	}
+	before = lowest_free_fd();
+	ret = ioctl(fd, CHAN_IOC_CREATE, (void *)(uintptr_t)p);
+	e = errno;
+	if (!judge(ret, e, &w)) {
+		if (lowest_free_fd() != before)
+			fuzz_fail("a refused CREATE left fd %d open (L2)",
+				  before);
+		return;
+	}
+	if (((struct chan_create *)(uintptr_t)p)->fd != (uint32_t)ret)
+		fuzz_fail("CREATE returned %d, stored fd %u", ret,
+			  ((struct chan_create *)(uintptr_t)p)->fd);
+	for (slot = 0; slot < MAX_CHANS && chans[slot].live; slot++)
+		;
+	if (slot == MAX_CHANS || nfds >= MAX_FDS - 4 ||
+	    cc.cap > MAX_TRACKED_CAP) {
+		/* No room in the model: let it go at once. */
+		close(ret);
+		return;
+	}
+	chans[slot] = (struct mchan){ .live = true, .esz = cc.elem_size,
+		.cap = cc.cap, .bytes = bytes };
+	{
+		struct chan_info i;
+
+		if (ioctl(ret, CHAN_IOC_INFO, &i) < 0)
+			fuzz_fail("INFO on new fd %d: %s", ret,
+				  strerrorname_np(errno));
+		chans[slot].id = i.id;
+		for (e = 0; e < MAX_CHANS; e++)
+			if (e != slot && chans[e].live && chans[e].id == i.id)
+				fuzz_fail("new channel has the id %llu of channel #%d",
+					  (unsigned long long)i.id, e);
+	}
+	adopt_fd(ret, slot, CHAN_MODE_BOTH, cc.flags);
+	verify_chan(ret);
+}
+
+static void op_query(void)
+{
+	int fd = pick_dev_target(), ret, e;
+	uint64_t p = pick_ptr(sizeof(struct chan_query), 0);
+	struct chan_query *q = (void *)(uintptr_t)p;
+	struct want w = { 0 };
+
+	DESC("ioctl(%s, QUERY, %s)", fd_name(fd), ptr_name(p));
+	if (ioctl_target(fd, true, false, &w)) {
+		if (!accessible(p, sizeof(*q), true))
+			want_err(&w, EFAULT);
+		else
+			w.ok = true;
+	}
+	ret = ioctl(fd, CHAN_IOC_QUERY, q);
+	e = errno;
+	if (!judge(ret, e, &w))
+		return;
+	if (ret != 0 || memcmp(q, &limits, sizeof(limits)))
+		fuzz_fail("QUERY returned %d, version %u features %#llx, not what it said before",
+			  ret, q->version, (unsigned long long)q->features);
+}
+
+static void op_info(void)
+{
+	int fd = pick_target(85), ret, e;
+	uint64_t p = pick_ptr(sizeof(struct chan_info), 0);
+	struct want w = { 0 };
+
+	DESC("ioctl(%s, INFO, %s)", fd_name(fd), ptr_name(p));
+	if (ioctl_target(fd, false, true, &w)) {
+		if (!accessible(p, sizeof(struct chan_info), true))
+			want_err(&w, EFAULT);
+		else
+			w.ok = true;
+	}
+	ret = ioctl(fd, CHAN_IOC_INFO, (void *)(uintptr_t)p);
+	e = errno;
+	if (judge(ret, e, &w) && ret != 0)
+		fuzz_fail("INFO returned %d", ret);
+	/* The contents are compared with the model by verify_chan(). */
+}
+
+static void op_dup_ioctl(void)
+{
+	int fd = pick_target(85), ret, e, before;
+	struct chan_dup d = { 0 };
+	struct mfile *f = file_of(fd);
+	struct want w = { 0 };
+	uint64_t p;
+	int chan = f ? f->chan : -1;
+
+	d.mode = 1 + rnd(3);
+	if (chance(8))
+		d.mode = chance(30) ? 0 : (uint32_t)rnd64();
+	d.flags = rnd(4);
+	if (chance(5))
+		d.flags |= 1U << (2 + rnd(30));
+	if (chance(5))
+		d.reserved = 1U << rnd(32);
+	d.fd = (uint32_t)rnd64();
+	p = pick_ptr(sizeof(d), 0);
+	put_bytes(p, &d, sizeof(d));
+	DESC("ioctl(%s, DUP, %s {mode %#x flags %#x res %#x})", fd_name(fd),
+	     ptr_name(p), d.mode, d.flags, d.reserved);
+	if (ioctl_target(fd, false, true, &w)) {
+		if (!accessible(p, sizeof(d), false) ||
+		    !accessible(p, sizeof(d), true))
+			want_err(&w, EFAULT);
+		if (!d.mode || (d.mode & ~3U) || (d.flags & ~3U) || d.reserved)
+			want_err(&w, EINVAL);
+		else if (d.mode & ~f->mode)
+			want_err(&w, EBADF);
+		w.ok = !want_any_err(&w);
+	}
+	before = lowest_free_fd();
+	ret = ioctl(fd, CHAN_IOC_DUP, (void *)(uintptr_t)p);
+	e = errno;
+	if (!judge(ret, e, &w)) {
+		if (lowest_free_fd() != before)
+			fuzz_fail("a refused DUP left fd %d open (L2)", before);
+		if (chan >= 0 && f->kind == FK_CHAN)
+			verify_chan(fd);
+		return;
+	}
+	if (((struct chan_dup *)(uintptr_t)p)->fd != (uint32_t)ret)
+		fuzz_fail("DUP returned %d, stored fd %u", ret,
+			  ((struct chan_dup *)(uintptr_t)p)->fd);
+	adopt_fd(ret, chan, d.mode, d.flags);
+	verify_chan(ret);
+	if (nfds >= MAX_FDS - 4)
+		do_close_fd(ret);
+}
+
+/* Fill the struct chan_xfer of a send or receive with random flags. */
+static struct chan_xfer random_xfer(void)
+{
+	struct chan_xfer x = { 0 };
+
+	switch (rnd(6)) {
+	case 0:
+		x.flags = 0;
+		break;
+	case 1:
+		x.flags = CHAN_XFER_DEADLINE;
+		break;
+	case 2:
+		x.flags = chance(80) ? CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE :
+				       (uint32_t)rnd64();
+		break;
+	default:
+		x.flags = CHAN_XFER_NONBLOCK;
+		break;
+	}
+	x.deadline_ns = pick_deadline();
+	if (chance(4))
+		x.reserved = 1U << rnd(32);
+	return x;
+}
+
+static bool xfer_flags_bad(uint32_t flags, uint32_t reserved)
+{
+	const uint32_t both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
+
+	return (flags & ~both) || (flags & both) == both || reserved;
+}
+
+static void op_xfer(bool send)
+{
+	int fd = pick_target(90), ret, e;
+	struct mfile *f = file_of(fd);
+	struct mchan *c = chan_of(fd);
+	struct chan_xfer x = random_xfer();
+	uint32_t esz = c ? c->esz : 8;
+	uint64_t serial = next_serial++, xp, ep;
+	bool nonblock, armed = false;
+	struct want w = { 0 };
+
+	ep = pick_ptr(esz, 1);
+	if (chance(3))
+		ep = 0;
+	xp = pick_ptr(sizeof(x), 0);
+	if (overlaps(xp, sizeof(x), ep, esz))
+		ep = 0;
+	x.elem = ep;
+	put_bytes(xp, &x, sizeof(x));
+	if (send) {
+		uint8_t *tmp = malloc(esz ? esz : 1);
+
+		CHECK("fuzz", tmp);
+		fill_elem(tmp, esz, serial);
+		put_bytes(ep, tmp, esz);
+		free(tmp);
+	} else if (accessible(ep, esz, true)) {
+		memset((void *)(uintptr_t)ep, 0x5a, esz);
+	}
+	DESC("ioctl(%s, %s, %s {elem %s flags %#x res %#x dl %lld})",
+	     fd_name(fd), send ? "SEND" : "RECV", ptr_name(xp),
+	     ptr_name(ep), x.flags, x.reserved,
+	     (long long)(x.deadline_ns - mono_ns()));
+
+	nonblock = (x.flags & CHAN_XFER_NONBLOCK) || (f && f->nonblock);
+	if (ioctl_target(fd, false, true, &w)) {
+		if (!accessible(xp, sizeof(x), false))
+			want_err(&w, EFAULT);
+		if (xfer_flags_bad(x.flags, x.reserved))
+			want_err(&w, EINVAL);
+		if (!(f->mode & (send ? CHAN_MODE_SEND : CHAN_MODE_RECV)))
+			want_err(&w, EBADF);
+		if (!accessible(ep, esz, !send))
+			want_err(&w, EFAULT);
+		if (!want_any_err(&w)) {
+			if (send && (c->closed || c->no_recv))
+				want_err(&w, EPIPE);
+			else if (send ? c->len >= c->cap : !c->len && !c->closed)
+				want_blocked(&w, nonblock,
+					     x.flags & CHAN_XFER_DEADLINE);
+			else
+				w.ok = true;
+		}
+		/* Also where it must fail: a bug must not hang the fuzzer. */
+		armed = !nonblock;
+	}
+	if (armed)
+		timer_arm();
+	ret = ioctl(fd, send ? CHAN_IOC_SEND : CHAN_IOC_RECV,
+		    (void *)(uintptr_t)xp);
+	e = errno;
+	if (armed)
+		timer_disarm();
+	if (judge(ret, e, &w)) {
+		if (send) {
+			if (ret != 0)
+				fuzz_fail("SEND returned %d", ret);
+			q_push(c, serial);
+		} else if (!c->len) {
+			if (ret != 0)
+				fuzz_fail("RECV on a closed, drained channel returned %d (K3)",
+					  ret);
+		} else {
+			uint64_t s = q_pop(c);
+
+			if (ret != 1)
+				fuzz_fail("RECV returned %d with %zu buffered",
+					  ret, c->len + 1);
+			if (!elem_is((void *)(uintptr_t)ep, esz, s))
+				fuzz_fail("RECV: not element #%llu, which is next (R1, R5)",
+					  (unsigned long long)s);
+		}
+	}
+	if (c)
+		verify_chan(fd);
+}
+
+static void op_close_ioctl(void)
+{
+	int fd = pick_target(90), ret, e;
+	struct mfile *f = file_of(fd);
+	struct mchan *c = chan_of(fd);
+	unsigned long arg = chance(50) ? 0 : (unsigned long)rnd64();
+	struct want w = { 0 };
+
+	DESC("ioctl(%s, CLOSE, %#lx)", fd_name(fd), arg);
+	if (ioctl_target(fd, false, true, &w)) {
+		if (!(f->mode & CHAN_MODE_SEND))
+			want_err(&w, EBADF);
+		else if (c->closed)
+			want_err(&w, EPIPE);
+		else
+			w.ok = true;
+	}
+	ret = ioctl(fd, CHAN_IOC_CLOSE, arg);
+	e = errno;
+	if (judge(ret, e, &w)) {
+		if (ret)
+			fuzz_fail("CLOSE returned %d", ret);
+		c->closed = true;
+	}
+	if (c)
+		verify_chan(fd);
+}
+
+/* A random ioctl number: the known ones resized, 0xC6 unknowns, others. */
+static unsigned int random_cmd(void)
+{
+	static const unsigned int known[] = {
+		CHAN_IOC_QUERY, CHAN_IOC_CREATE, CHAN_IOC_SELECT, CHAN_IOC_DUP,
+		CHAN_IOC_SEND, CHAN_IOC_RECV, CHAN_IOC_CLOSE, CHAN_IOC_INFO,
+	};
+	/*
+	 * Magics whose numbers the VFS answers itself for every file
+	 * (FIOCLEX, FIONBIO, FIGETBSZ, FICLONE, FS_IOC_*): not ours to judge.
+	 */
+	static const unsigned int vfs_magic[] = { 0x00, 0x15, 'T', 'X', 'f',
+						  0x94 };
+	unsigned int cmd, i;
+
+again:
+	switch (rnd(4)) {
+	case 0:		/* a known number with another size or direction */
+		cmd = known[rnd(ARRAY_SIZE(known))];
+		cmd = _IOC(chance(50) ? rnd(4) : _IOC_DIR(cmd), CHAN_IOC_MAGIC,
+			   _IOC_NR(cmd), chance(50) ? rnd(1 << 14) :
+			   _IOC_SIZE(cmd) + 1 + rnd(16));
+		break;
+	case 1:		/* an unknown number of our magic */
+		do
+			cmd = _IOC(rnd(4), CHAN_IOC_MAGIC, rnd(256),
+				   rnd(1 << 14));
+		while (_IOC_NR(cmd) <= 0x02 ||
+		       (_IOC_NR(cmd) >= 0x10 && _IOC_NR(cmd) <= 0x14));
+		break;
+	default:	/* anything else */
+		cmd = (unsigned int)rnd64();
+		break;
+	}
+	for (i = 0; i < ARRAY_SIZE(vfs_magic); i++)
+		if (_IOC_TYPE(cmd) == vfs_magic[i])
+			goto again;
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (cmd == known[i])
+			goto again;
+	return cmd;
+}
+
+static void op_bad_ioctl(void)
+{
+	int fd = pick_target(60), ret, e;
+	unsigned int cmd = random_cmd();
+	uint64_t arg = chance(50) ? pick_ptr(PAGE, 0) : rnd64();
+	struct mfile *f = file_of(fd);
+	struct want w = { 0 };
+
+	DESC("ioctl(%s, %#x, %s)", fd_name(fd), cmd, ptr_name(arg));
+	if (!f)
+		want_err(&w, EBADF);
+	else if (f->kind == FK_DEV || f->kind == FK_CHAN)
+		want_err(&w, ENOTTY);
+	else if (f->kind == FK_PIPE_R || f->kind == FK_PIPE_W ||
+		 f->kind == FK_EVENTFD || f->kind == FK_NULL)
+		/* Not chan's files: only that it does not crash. */
+		return;
+	ret = ioctl(fd, cmd, (uintptr_t)arg);
+	e = errno;
+	judge(ret, e, &w);
+	if (f && f->kind == FK_CHAN)
+		verify_chan(fd);
+}
+
+/* ------------------------------------------------------------- select */
+
+#define SEL_MAX_LIVE	8
+
+static void op_select(void)
+{
+	int on = pick_target(60), ret, e, i;
+	struct mfile *onf = file_of(on);
+	uint32_t n = 1 + rnd(6);
+	struct chan_select s = { 0 };
+	struct chan_select_case *k;
+	uint64_t sp, cp, cbytes, eps[SEL_MAX_LIVE], serials[SEL_MAX_LIVE];
+	uint64_t esizes[SEL_MAX_LIVE];
+	bool armed = false;
+	bool any_ready = false;
+	struct want w = { 0 };
+	uint32_t big = 0;
+	bool big_used = false;
+	char cdesc[256];
+	size_t cd = 0;
+
+	if (chance(4))
+		big = chance(50) ? CHAN_SELECT_MAX : 100 + rnd(400);
+	if (chance(3))
+		n = chance(50) ? 0 : chance(50) ? CHAN_SELECT_MAX + 1 :
+						  (uint32_t)rnd64();
+	s.ncases = big ? big : n;
+	switch (rnd(6)) {
+	case 0:
+		s.flags = CHAN_XFER_DEADLINE;
+		break;
+	case 1:
+		s.flags = chance(70) ? 0 : chance(50) ? 3 : (uint32_t)rnd64();
+		break;
+	default:
+		s.flags = CHAN_XFER_NONBLOCK;
+		break;
+	}
+	s.deadline_ns = pick_deadline();
+	if (chance(4))
+		s.reserved = 1ULL << rnd(64);
+	s.index = (uint32_t)rnd64();
+	s.ok = (uint32_t)rnd64();
+
+	/* The cases live in arena pages 2..; elements in pages 30..39. */
+	k = calloc(big ? big : SEL_MAX_LIVE, sizeof(*k));
+	CHECK("fuzz", k);
+	/* Where the cases and the struct go; elements must not overlap them. */
+	cbytes = (uint64_t)(s.ncases <= CHAN_SELECT_MAX + 1 ? s.ncases :
+			    CHAN_SELECT_MAX + 1) * sizeof(*k);
+	cp = pick_ptr(cbytes, 1);
+	sp = pick_ptr(sizeof(s), 0);
+	if (overlaps(sp, sizeof(s), cp, cbytes))
+		sp = overlaps((uintptr_t)arena, sizeof(s), cp, cbytes) ? 0 :
+		     (uintptr_t)arena;
+	if (big) {
+		for (i = 0; i < (int)big; i++)
+			k[i] = (struct chan_select_case){ .fd = (uint32_t)-1 - rnd(5),
+				.op = 1 + rnd(2) };
+	}
+	for (i = 0; i < SEL_MAX_LIVE && i < (int)s.ncases; i++) {
+		struct chan_select_case *kc = &k[big ? rnd(big) : (uint32_t)i];
+		int fd;
+		struct mchan *c;
+		uint32_t esz;
+
+		switch (rnd(12)) {
+		case 0:
+			fd = -1 - (int)rnd(1000);	/* nil */
+			break;
+		case 1:
+			fd = pick_target(0);
+			break;
+		default:
+			fd = pick_fd_kind(FK_CHAN);
+			break;
+		}
+		c = chan_of(fd);
+		esz = c ? c->esz : 8;
+		kc->fd = (uint32_t)fd;
+		kc->op = chance(95) ? 1 + rnd(2) : rnd(2) ? 0 : rnd(100);
+		if (chance(3))
+			kc->reserved = 1ULL << rnd(64);
+		serials[i] = next_serial++;
+		/*
+		 * Each case its own place, so that elements never overlap;
+		 * one large element at most, the others get a bad pointer.
+		 */
+		if (esz <= PAGE - 8) {
+			eps[i] = pick_ptr(esz, SEL_ELEM_PAGE + i);
+		} else if (!big_used) {
+			eps[i] = pick_ptr(esz, SEL_BIG_PAGE);
+			big_used = true;
+		} else {
+			eps[i] = 0;
+		}
+		if (chance(2))
+			eps[i] = 0;
+		if (overlaps(eps[i], esz, cp, cbytes) ||
+		    overlaps(eps[i], esz, sp, sizeof(s)))
+			eps[i] = 0;
+		for (int j = 0; j < i; j++)
+			if (overlaps(eps[i], esz, eps[j], esizes[j]))
+				eps[i] = 0;
+		esizes[i] = esz;
+		kc->elem = eps[i];
+		if (kc->op == CHAN_SELECT_SEND) {
+			uint8_t *tmp = malloc(esz ? esz : 1);
+
+			CHECK("fuzz", tmp);
+			fill_elem(tmp, esz, serials[i]);
+			put_bytes(eps[i], tmp, esz);
+			free(tmp);
+		}
+		cd += snprintf(cdesc + cd, sizeof(cdesc) - cd, "%s%s %s el %s%s",
+			       i ? ", " : "", kc->op == 1 ? "send" :
+			       kc->op == 2 ? "recv" : "op?", fd_name(fd),
+			       ptr_name(eps[i]), kc->reserved ? " res" : "");
+		if (cd >= sizeof(cdesc))
+			cd = sizeof(cdesc) - 1;
+		/* Large selects: the model follows the cases put last. */
+	}
+	/*
+	 * A big select writes its live cases at random positions; the oracle
+	 * needs them in order, so it reads them back from @k below.
+	 */
+	if (accessible(cp, 1, false) && s.ncases <= CHAN_SELECT_MAX)
+		put_bytes(cp, k, (size_t)(s.ncases < (big ? big : SEL_MAX_LIVE) ?
+			  s.ncases : (big ? big : SEL_MAX_LIVE)) * sizeof(*k));
+	s.cases = cp;
+	put_bytes(sp, &s, sizeof(s));
+	DESC("ioctl(%s, SELECT, %s {cases %s n %u flags %#x res %#llx dl %lld} [%s])",
+	     fd_name(on), ptr_name(sp), ptr_name(cp), s.ncases, s.flags,
+	     (unsigned long long)s.reserved,
+	     (long long)(s.deadline_ns - mono_ns()), cdesc);
+
+	/* The oracle. */
+	if (!onf)
+		want_err(&w, EBADF);
+	else if (onf->kind != FK_DEV && onf->kind != FK_CHAN)
+		want_err(&w, ENOTTY);
+	else {
+		uint32_t nk = s.ncases, j;
+
+		if (!accessible(sp, sizeof(s), false))
+			want_err(&w, EFAULT);
+		if (!nk || nk > CHAN_SELECT_MAX ||
+		    xfer_flags_bad(s.flags, 0) || s.reserved)
+			want_err(&w, EINVAL);
+		/*
+		 * Every case that can be read counts, whatever the order the
+		 * module checks them in: the documentation gives none.
+		 */
+		if (nk && nk <= CHAN_SELECT_MAX) {
+			uint64_t cb = (uint64_t)nk * sizeof(*k);
+			uint64_t readable = good_bytes(cp, cb, false) / sizeof(*k);
+
+			if (readable < nk)
+				want_err(&w, EFAULT);
+			for (j = 0; j < readable; j++) {
+				const struct chan_select_case *kc =
+					(const void *)(uintptr_t)(cp + j * sizeof(*k));
+				struct mfile *f = file_of((int)kc->fd);
+				bool sd = kc->op == CHAN_SELECT_SEND;
+
+				if ((kc->op != 1 && kc->op != 2) || kc->reserved)
+					want_err(&w, EINVAL);
+				else if ((int32_t)kc->fd < 0)
+					continue;
+				else if (!f || f->kind != FK_CHAN ||
+					 !(f->mode & (sd ? CHAN_MODE_SEND :
+						       CHAN_MODE_RECV)))
+					want_err(&w, EBADF);
+				else if (!accessible(kc->elem, chans[f->chan].esz,
+						     !sd))
+					want_err(&w, EFAULT);
+			}
+		}
+		if (!want_any_err(&w) && !accessible(sp, sizeof(s), true))
+			want_err(&w, EFAULT);
+		if (!want_any_err(&w)) {
+			for (j = 0; j < nk; j++) {
+				const struct chan_select_case *kc =
+					(const void *)(uintptr_t)(cp + j * sizeof(*k));
+				struct mchan *c;
+				bool r;
+
+				if ((int32_t)kc->fd < 0)
+					continue;
+				c = chan_of((int)kc->fd);
+				if (kc->op == CHAN_SELECT_RECV) {
+					r = c->len || c->closed;
+				} else {
+					r = c->closed || c->no_recv ||
+					    c->len < c->cap;
+				}
+				any_ready |= r;
+			}
+			if (any_ready)
+				w.ok = true;
+			else
+				want_blocked(&w, s.flags & CHAN_XFER_NONBLOCK,
+					     s.flags & CHAN_XFER_DEADLINE);
+			armed = !(s.flags & CHAN_XFER_NONBLOCK);
+		}
+	}
+
+	if (armed)
+		timer_arm();
+	ret = ioctl(on, CHAN_IOC_SELECT, (void *)(uintptr_t)sp);
+	e = errno;
+	if (armed)
+		timer_disarm();
+	if (judge(ret, e, &w)) {
+		const struct chan_select *so = (const void *)(uintptr_t)sp;
+		const struct chan_select_case *kc =
+			(const void *)(uintptr_t)(cp + (uint64_t)ret * sizeof(*k));
+		struct mchan *c;
+		bool ok;
+
+		if ((uint32_t)ret >= s.ncases || (int32_t)kc->fd < 0)
+			fuzz_fail("SELECT returned case %d, not a live case (X1)",
+				  ret);
+		if (so->index != (uint32_t)ret || so->ok > 1)
+			fuzz_fail("SELECT returned %d, index %u ok %u", ret,
+				  so->index, so->ok);
+		c = chan_of((int)kc->fd);
+		if (kc->op == CHAN_SELECT_RECV) {
+			if (!c->len && !c->closed)
+				fuzz_fail("SELECT took case %d, a receive from an empty channel",
+					  ret);
+			ok = c->len;
+			if (so->ok != ok)
+				fuzz_fail("SELECT case %d ok %u, want %d (X5)",
+					  ret, so->ok, ok);
+			if (ok) {
+				uint64_t sr = q_pop(c);
+
+				if (!elem_is((void *)(uintptr_t)kc->elem,
+					     c->esz, sr))
+					fuzz_fail("SELECT case %d: not element #%llu, which is next (R1, R5)",
+						  ret, (unsigned long long)sr);
+			}
+		} else {
+			if (!c->closed && !c->no_recv && c->len >= c->cap)
+				fuzz_fail("SELECT took case %d, a send to a full channel",
+					  ret);
+			ok = !c->closed && !c->no_recv;
+			if (so->ok != ok)
+				fuzz_fail("SELECT case %d ok %u, want %d (X5)",
+					  ret, so->ok, ok);
+			if (ok) {
+				/* Which serial did that case carry? */
+				uint8_t *tmp = malloc(c->esz ? c->esz : 1);
+				uint64_t sr = 0;
+
+				CHECK("fuzz", tmp);
+				memcpy(tmp, (void *)(uintptr_t)kc->elem, c->esz);
+				for (i = 0; i < SEL_MAX_LIVE &&
+				     i < (int)s.ncases; i++)
+					if (eps[i] == kc->elem &&
+					    elem_is(tmp, c->esz, serials[i]))
+						sr = serials[i];
+				free(tmp);
+				if (!sr)
+					fuzz_fail("SELECT case %d: cannot tell the element sent",
+						  ret);
+				q_push(c, sr);
+			}
+		}
+	}
+	free(k);
+	verify_all();
+}
+
+/* -------------------------------------------------------- read, write */
+
+static void op_rw(bool wr)
+{
+	int fd = pick_target(90), e;
+	struct mfile *f = file_of(fd);
+	struct mchan *c = chan_of(fd);
+	uint32_t esz = c ? c->esz : 8;
+	uint64_t count, p, good = 0, n, chunk, ec = 0;
+	static uint64_t sers[MAX_TRACKED_CAP];
+	uint64_t room = 0, nfill = 0, maxn;
+	unsigned int i;
+	bool armed = false;
+	struct want w = { 0 };
+	ssize_t ret;
+
+	switch (rnd(8)) {
+	case 0:
+		count = rnd(3 * esz + 2);
+		break;
+	case 1:
+		count = chance(50) ? rnd64() : 0x80000000ULL + rnd(1 << 20);
+		break;
+	default:
+		maxn = esz ? (RW_PAGES - 8) * PAGE / esz : 8;
+		count = (uint64_t)esz * (1 + rnd(maxn < 8 ? maxn : 8));
+		break;
+	}
+	p = pick_ptr(count < 16 * PAGE ? count : 16 * PAGE, 1);
+	/*
+	 * Elements that go in: each its serial, as far as the buffer is
+	 * readable; more than that can never be sent.
+	 */
+	if (wr && esz) {
+		uint64_t g = good_bytes(p, count, false);
+		uint8_t *tmp;
+
+		nfill = (g + esz - 1) / esz;
+		if (nfill > count / esz)
+			nfill = count / esz;
+		if (nfill > MAX_TRACKED_CAP)
+			nfill = MAX_TRACKED_CAP;
+		tmp = malloc(nfill * esz + 1);
+		CHECK("fuzz", tmp);
+		for (i = 0; i < nfill; i++) {
+			sers[i] = next_serial++;
+			fill_elem(tmp + (uint64_t)i * esz, esz, sers[i]);
+		}
+		put_bytes(p, tmp, (size_t)(nfill * esz));
+		free(tmp);
+	}
+	DESC("%s(%s, %s, %#llx)", wr ? "write" : "read", fd_name(fd),
+	     ptr_name(p), (unsigned long long)count);
+
+	if (!f) {
+		want_err(&w, EBADF);
+	} else if (f->kind == FK_DEV) {
+		if (wr ? f->accmode == O_RDONLY : f->accmode == O_WRONLY)
+			want_err(&w, EBADF);
+		else
+			want_err(&w, EINVAL);
+	} else if (f->kind != FK_CHAN) {
+		return;	/* not chan's files, and a pipe read could block */
+	} else if (!(f->mode & (wr ? CHAN_MODE_SEND : CHAN_MODE_RECV))) {
+		want_err(&w, EBADF);
+	} else {
+		/*
+		 * The VFS refuses a range beyond user space (access_ok) and
+		 * cuts a count to MAX_RW_COUNT before the module sees it.
+		 */
+		bool beyond = p + count < p || p + count > USER_END;
+
+		ec = count < MAX_RW ? count : MAX_RW;
+		good = good_bytes(p, count, !wr);
+		if (good < count || beyond)
+			want_err(&w, EFAULT);
+		if (!esz || !ec || ec % esz)
+			want_err(&w, EINVAL);
+		if (esz && ec && !(ec % esz)) {
+			n = ec / esz;
+			chunk = 65536 / esz ? 65536 / esz : 1;
+			if (wr) {
+				room = c->closed || c->no_recv ? 0 :
+				       c->cap - (c->len < c->cap ? c->len : c->cap);
+				if (c->closed || c->no_recv)
+					want_err(&w, EPIPE);
+				else if (!room)
+					want_blocked(&w, f->nonblock, false);
+				else if (good >= esz && !beyond)
+					w.ok = true;
+			} else if (!c->len && !c->closed) {
+				want_blocked(&w, f->nonblock, false);
+			} else {
+				/*
+				 * One call moves at most 64 KiB (or one
+				 * element), and only that much must be
+				 * writable: the rest of a longer buffer may
+				 * be bad.
+				 */
+				w.ok = !beyond &&
+				       good >= (n < chunk ? n : chunk) * esz;
+				if (!w.ok)
+					want_err(&w, EFAULT);
+			}
+		}
+		armed = !f->nonblock;
+	}
+	if (armed)
+		timer_arm();
+	ret = wr ? write(fd, (void *)(uintptr_t)p, count) :
+		   read(fd, (void *)(uintptr_t)p, count);
+	e = errno;
+	if (armed)
+		timer_disarm();
+	if (!judge(ret, e, &w)) {
+		if (c)
+			verify_chan(fd);
+		return;
+	}
+	n = ec / esz;
+	chunk = 65536 / esz ? 65536 / esz : 1;
+	if (ret % esz)
+		fuzz_fail("%s returned %zd, not whole elements (P2, P3)",
+			  wr ? "write" : "read", ret);
+	if (wr) {
+		uint64_t k = ret / esz, maxk = good / esz;
+
+		if (maxk > n)
+			maxk = n;
+		if (room < maxk)
+			maxk = room;
+		if (!k || k > maxk)
+			fuzz_fail("write sent %llu elements; room %llu, readable %llu (P3)",
+				  (unsigned long long)k,
+				  (unsigned long long)room,
+				  (unsigned long long)(good / esz));
+		/*
+		 * With the whole buffer readable, a non-blocking write sends
+		 * what fits, a blocking one all of it or, interrupted, what
+		 * fitted (P3).
+		 */
+		if (good == count && count <= MAX_RW &&
+		    k != (n < room ? n : room))
+			fuzz_fail("write sent %llu elements, want %llu (P3)",
+				  (unsigned long long)k,
+				  (unsigned long long)(n < room ? n : room));
+		if (k > nfill)
+			fuzz_fail("write sent %llu elements of %llu readable (L2)",
+				  (unsigned long long)k,
+				  (unsigned long long)nfill);
+		for (i = 0; i < k; i++)
+			q_push(c, sers[i]);
+	} else {
+		uint64_t k = ret / esz, want = c->len;
+
+		if (n < want)
+			want = n;
+		if (chunk < want)
+			want = chunk;
+		if (!c->len) {
+			if (ret)
+				fuzz_fail("read of a closed, drained channel returned %zd (K3)",
+					  ret);
+		} else if (k != want) {
+			fuzz_fail("read %llu elements, want %llu (P2)",
+				  (unsigned long long)k,
+				  (unsigned long long)want);
+		} else if (k * esz > good) {
+			fuzz_fail("read %llu elements into %llu writable bytes",
+				  (unsigned long long)k,
+				  (unsigned long long)good);
+		}
+		for (i = 0; i < k; i++) {
+			uint64_t s = q_pop(c);
+
+			if (!elem_is((uint8_t *)(uintptr_t)p + (uint64_t)i * esz,
+				     esz, s))
+				fuzz_fail("read: element %u is not #%llu (R1, R5)",
+					  i, (unsigned long long)s);
+		}
+	}
+	verify_chan(fd);
+}
+
+/* ------------------------------------------------------- poll, epoll */
+
+/* What a channel fd reports (P1, chan(4)). */
+static unsigned int chan_events(int fd)
+{
+	struct mfile *f = file_of(fd);
+	struct mchan *c = &chans[f->chan];
+	unsigned int m = 0;
+
+	if ((f->mode & CHAN_MODE_RECV) && (c->len || c->closed))
+		m |= POLLIN | POLLRDNORM;
+	if (f->mode & CHAN_MODE_SEND) {
+		if (c->closed || c->no_recv || c->len < c->cap)
+			m |= POLLOUT | POLLWRNORM;
+		if (c->no_recv)
+			m |= POLLERR;
+	}
+	if (c->closed && !c->len)
+		m |= POLLHUP;
+	return m;
+}
+
+static void op_poll(void)
+{
+	struct pollfd pf[8];
+	unsigned int n = 1 + rnd(8), i;
+	int ret, e, nready = 0;
+	struct want w = { .ok = true };
+	size_t d;
+
+	d = (size_t)DESC("poll([");
+	for (i = 0; i < n; i++) {
+		pf[i].fd = chance(85) ? pick_target(90) : closed_fd();
+		pf[i].events = (short)(rnd(8) & 7 ? POLLIN | POLLOUT :
+				       rnd(0x400));
+		pf[i].revents = (short)rnd(0x10000);
+		if (d < sizeof(desc))
+			d += snprintf(desc + d, sizeof(desc) - d, "%s%s ev %#x",
+				      i ? ", " : "", fd_name(pf[i].fd),
+				      pf[i].events);
+	}
+	if (d < sizeof(desc))
+		snprintf(desc + d, sizeof(desc) - d, "], 0)");
+	ret = poll(pf, n, 0);
+	e = errno;
+	judge(ret, e, &w);
+	for (i = 0; i < n; i++) {
+		struct mfile *f = file_of(pf[i].fd);
+		unsigned int want;
+
+		if (pf[i].fd < 0)
+			want = 0;
+		else if (!f)
+			want = POLLNVAL;
+		else if (f->kind != FK_CHAN)
+			want = (unsigned short)pf[i].revents;	/* not ours */
+		else
+			want = chan_events(pf[i].fd) &
+			       ((unsigned short)pf[i].events | POLLERR | POLLHUP);
+		if ((unsigned short)pf[i].revents != want)
+			fuzz_fail("poll: fd %s revents %#x, want %#x (P1)",
+				  fd_name(pf[i].fd),
+				  (unsigned short)pf[i].revents, want);
+		nready += !!pf[i].revents;
+	}
+	if (ret != nready)
+		fuzz_fail("poll returned %d, %d fds have revents", ret, nready);
+}
+
+static void op_epoll(void)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), n = 1 + (int)rnd(6), i, ret, e;
+	int added[8], nadded = 0, tried[8], ntried = 0;
+	uint32_t evs[8];
+	struct epoll_event out[8];
+	size_t d;
+
+	CHECK("fuzz", ep >= 0);
+	d = (size_t)DESC("epoll(");
+	for (i = 0; i < n; i++) {
+		int fd = pick_target(90), j;
+		struct mfile *f = file_of(fd);
+		struct epoll_event ev;
+		struct want w = { 0 };
+
+		for (j = 0; j < ntried; j++)
+			if (tried[j] == fd)
+				break;
+		if (j < ntried)
+			continue;
+		tried[ntried++] = fd;
+		ev.events = (chance(80) ? EPOLLIN | EPOLLOUT : rnd(8)) |
+			    (chance(30) ? EPOLLET : 0) |
+			    (chance(10) ? EPOLLRDHUP : 0);
+		ev.data.u64 = (uint64_t)fd;
+		if (!f)
+			want_err(&w, EBADF);
+		else if (f->kind == FK_DEV || f->kind == FK_NULL)
+			want_err(&w, EPERM);	/* no poll: not pollable */
+		else
+			w.ok = true;
+		if (d < sizeof(desc))
+			d += snprintf(desc + d, sizeof(desc) - d, "%s ev %#x, ",
+				      fd_name(fd), ev.events);
+		ret = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		e = errno;
+		if (judge(ret, e, &w) && f->kind == FK_CHAN) {
+			evs[nadded] = ev.events;
+			added[nadded++] = fd;
+		}
+	}
+	{
+		struct want w = { .ok = true };
+
+		ret = epoll_wait(ep, out, 8, 0);
+		e = errno;
+		judge(ret, e, &w);
+	}
+	for (i = 0; i < nadded; i++) {
+		unsigned int want = chan_events(added[i]) &
+				    (evs[i] | EPOLLERR | EPOLLHUP);
+		unsigned int got = 0;
+		int j;
+
+		for (j = 0; j < ret; j++)
+			if (out[j].data.u64 == (uint64_t)added[i])
+				got = out[j].events;
+		if (got != want)
+			fuzz_fail("epoll: fd %s events %#x, want %#x (P1)",
+				  fd_name(added[i]), got, want);
+	}
+	close(ep);
+}
+
+/* ------------------------------------------- fds: open, dup, close, fcntl */
+
+static void do_close_fd(int fd)
+{
+	int s = fd_slot(fd), ret, e;
+	struct want w = { 0 };
+	struct mchan *c = chan_of(fd);
+	uint64_t id = c ? c->id : 0;
+	int other = -1, i;
+
+	DESC("close(%s)", fd_name(fd));
+	if (s < 0)
+		want_err(&w, EBADF);
+	else
+		w.ok = true;
+	ret = close(fd);
+	e = errno;
+	if (judge(ret, e, &w))
+		drop_fd(s);
+	/* K5: the channel's other fds see what the model says. */
+	for (i = 0; c && i < nfds; i++) {
+		struct mfile *f = &files[fds[i].file];
+
+		if (f->kind == FK_CHAN && chans[f->chan].id == id && c->live)
+			other = fds[i].fd;
+	}
+	if (other >= 0)
+		verify_chan(other);
+}
+
+static void op_close(void)
+{
+	do_close_fd(chance(90) && nfds ? fds[rnd(nfds)].fd : closed_fd());
+}
+
+static void op_dup_sys(void)
+{
+	int fd = chance(90) && nfds ? fds[rnd(nfds)].fd : closed_fd();
+	int s = fd_slot(fd), ret, e;
+	bool cloexec = chance(50);
+	struct want w = { 0 };
+
+	if (nfds >= MAX_FDS - 4)
+		return;
+	DESC("fcntl(%s, %s)", fd_name(fd),
+	     cloexec ? "F_DUPFD_CLOEXEC" : "F_DUPFD");
+	if (s < 0)
+		want_err(&w, EBADF);
+	else
+		w.ok = true;
+	ret = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	e = errno;
+	if (judge(ret, e, &w)) {
+		add_fd(ret, fds[s].file, cloexec);
+		if (files[fds[s].file].kind == FK_CHAN)
+			verify_chan(ret);	/* same mode: C3 */
+	}
+}
+
+static void op_setfl(void)
+{
+	int fd = pick_target(90), fl;
+	struct mfile *f = file_of(fd);
+	bool nb = chance(50);
+
+	if (!f || f->kind != FK_CHAN)
+		return;
+	fl = fcntl(fd, F_GETFL);
+	CHECK("fuzz", fl >= 0);
+	CHECK("fuzz", fcntl(fd, F_SETFL,
+			    nb ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) == 0);
+	f->nonblock = nb;	/* shared by every dup(2) of the fd */
+}
+
+static void op_open(void)
+{
+	int p[2], fd, f;
+	static const int acc[] = { O_RDONLY, O_WRONLY, O_RDWR };
+	int a;
+
+	if (nfds >= MAX_FDS - 4)
+		return;
+	switch (rnd(5)) {
+	case 0:
+	case 1:
+		a = acc[rnd(3)];
+		fd = open("/dev/chan", a | O_CLOEXEC);
+		CHECK("fuzz", fd >= 0);
+		f = new_file(FK_DEV, -1, 0, a, false);
+		add_fd(fd, f, true);
+		break;
+	case 2:
+		CHECK("fuzz", pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+		add_fd(p[0], new_file(FK_PIPE_R, -1, 0, O_RDONLY, true), true);
+		add_fd(p[1], new_file(FK_PIPE_W, -1, 0, O_WRONLY, true), true);
+		break;
+	case 3:
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		CHECK("fuzz", fd >= 0);
+		add_fd(fd, new_file(FK_EVENTFD, -1, 0, O_RDWR, true), true);
+		break;
+	default:
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		CHECK("fuzz", fd >= 0);
+		add_fd(fd, new_file(FK_NULL, -1, 0, O_RDWR, false), true);
+		break;
+	}
+}
+
+/* --------------------------------------------------------------- races */
+
+/*
+ * A helper thread acts on a throwaway channel while the main thread is in
+ * a call on it: close(2) of the very fd the call uses, Go's close, or a
+ * send or receive.  Both results must be documented ones, and every
+ * element is accounted for afterwards: sent = received + left (R5).
+ */
+enum h_op { H_CLOSE_A, H_CLOSE_B, H_GOCLOSE, H_SEND, H_RECV, H_NOP };
+
+static struct {
+	sem_t go, done;
+	atomic_int start;
+	enum h_op op;
+	int fd_a, fd_b;
+	unsigned int delay;
+	long ret;
+	int err;
+	uint64_t val;
+	bool stop;
+} race;
+
+static void *race_helper(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		struct chan_xfer x = { .flags = CHAN_XFER_DEADLINE };
+		unsigned int i;
+
+		while (sem_wait(&race.go) < 0)
+			;
+		if (race.stop)
+			return NULL;
+		while (!atomic_load(&race.start))
+			;
+		for (i = 0; i < race.delay; i++)
+			__asm__ volatile("" ::: "memory");
+		x.deadline_ns = mono_ns() + 3000000;
+		x.elem = (uintptr_t)&race.val;
+		errno = 0;
+		switch (race.op) {
+		case H_CLOSE_A:
+			race.ret = close(race.fd_a);
+			break;
+		case H_CLOSE_B:
+			race.ret = close(race.fd_b);
+			break;
+		case H_GOCLOSE:
+			race.ret = ioctl(race.fd_b, CHAN_IOC_CLOSE);
+			break;
+		case H_SEND:
+			race.ret = ioctl(race.fd_b, CHAN_IOC_SEND, &x);
+			break;
+		case H_RECV:
+			race.ret = ioctl(race.fd_b, CHAN_IOC_RECV, &x);
+			break;
+		default:
+			race.ret = 0;
+			break;
+		}
+		race.err = errno;
+		sem_post(&race.done);
+	}
+}
+
+static pthread_t race_thread;
+
+/* Result @ret/@err of a race call must be one of @ok (0-terminated errnos). */
+static void race_judge(const char *who, long ret, int err, long maxret,
+		       const int *ok)
+{
+	int i;
+
+	ncall++;
+	total_calls++;
+	if (ret >= 0 && ret <= maxret)
+		return;
+	if (ret == -1)
+		for (i = 0; ok[i]; i++)
+			if (ok[i] == err)
+				return;
+	fuzz_fail("race: %s returned %ld %s", who, ret,
+		  ret == -1 ? strerrorname_np(err) : "");
+}
+
+static void op_race(void)
+{
+	struct chan_create cc = { .elem_size = 8, .cap = rnd(3) };
+	struct chan_dup d = { .mode = 1 + rnd(3) };
+	uint64_t sent[8], got[8], v = 0, mv;
+	int nsent = 0, ngot = 0, dev, a, b, m, i, j;
+	bool a_open = true, b_open = true;
+	long ret;
+	int e, mop;
+	struct chan_select_case k[2];
+	struct chan_select s;
+	static const int ok_all[] = { EBADF, EAGAIN, ETIMEDOUT, EINTR, EPIPE,
+				      0 };
+	struct chan_xfer x = { .flags = CHAN_XFER_DEADLINE };
+
+	dev = pick_fd_kind(FK_DEV);
+	if (dev < 0 || no_race)
+		return;
+	a = ioctl(dev, CHAN_IOC_CREATE, &cc);
+	if (a < 0)
+		return;		/* the budget may be used up: not this test's */
+	b = ioctl(a, CHAN_IOC_DUP, &d);
+	CHECK("fuzz", b >= 0);
+	for (i = 0; i < (int)cc.cap && chance(50); i++) {
+		x.flags = CHAN_XFER_NONBLOCK;
+		mv = next_serial++;
+		x.elem = (uintptr_t)&mv;
+		CHECK("fuzz", ioctl(a, CHAN_IOC_SEND, &x) == 0);
+		sent[nsent++] = mv;
+	}
+	race.op = rnd(H_NOP + 1);
+	race.fd_a = a;
+	race.fd_b = b;
+	race.delay = rnd(20000);
+	race.val = next_serial++;
+	atomic_store(&race.start, 0);
+	mop = rnd(5);
+	DESC("race: chan cap %u, A %d both, B %d mode %u, helper op %d delay %u, main op %d",
+	     cc.cap, a, b, d.mode, race.op, race.delay, mop);
+	sem_post(&race.go);
+
+	mv = next_serial++;
+	x.elem = (uintptr_t)(mop == 0 ? &mv : &v);
+	x.flags = CHAN_XFER_DEADLINE;
+	x.deadline_ns = mono_ns() + 2000000 + rnd(2000000);
+	timer_arm();
+	atomic_store(&race.start, 1);
+	switch (mop) {
+	case 0:
+		ret = ioctl(a, CHAN_IOC_SEND, &x);
+		break;
+	case 1:
+		ret = ioctl(a, CHAN_IOC_RECV, &x);
+		break;
+	case 2: {
+		struct pollfd pf = { .fd = a, .events = POLLIN | POLLOUT };
+
+		ret = poll(&pf, 1, 3);
+		break;
+	}
+	case 3:
+		k[0] = (struct chan_select_case){ .fd = a,
+			.op = CHAN_SELECT_RECV, .elem = (uintptr_t)&v };
+		k[1] = (struct chan_select_case){ .fd = a,
+			.op = CHAN_SELECT_SEND, .elem = (uintptr_t)&mv };
+		s = (struct chan_select){ .cases = (uintptr_t)k, .ncases = 2,
+			.flags = CHAN_XFER_DEADLINE,
+			.deadline_ns = x.deadline_ns };
+		ret = ioctl(a, CHAN_IOC_SELECT, &s);
+		break;
+	default:
+		ret = read(a, &v, 8);
+		break;
+	}
+	e = errno;
+	timer_disarm();
+	while (sem_wait(&race.done) < 0)
+		;
+
+	/* What each side did. */
+	race_judge("main", ret, e, mop == 4 ? 8 : 1, ok_all);
+	if (mop == 4 && ret > 0 && ret != 8)
+		fuzz_fail("race: read returned %ld of 8-byte elements", ret);
+	if ((mop == 0 && ret == 0) || (mop == 3 && ret == 1 && s.ok))
+		sent[nsent++] = mv;
+	if ((mop == 1 && ret == 1) || (mop == 3 && ret == 0 && s.ok) ||
+	    (mop == 4 && ret == 8))
+		got[ngot++] = v;
+	race_judge("helper", race.ret, race.err, 1, ok_all);
+	if (race.op == H_SEND && race.ret == 0)
+		sent[nsent++] = race.val;
+	if (race.op == H_RECV && race.ret == 1)
+		got[ngot++] = race.val;
+	if (race.op == H_CLOSE_A)
+		a_open = race.ret != 0;
+	if (race.op == H_CLOSE_B)
+		b_open = race.ret != 0;
+
+	/* Drain what is left through an fd that may receive. */
+	m = a_open ? a : b_open && (d.mode & CHAN_MODE_RECV) ? b : -1;
+	if (m >= 0) {
+		for (;;) {
+			x.flags = CHAN_XFER_NONBLOCK;
+			x.elem = (uintptr_t)&v;
+			ret = ioctl(m, CHAN_IOC_RECV, &x);
+			if (ret != 1)
+				break;
+			if (ngot == 8)
+				fuzz_fail("race: more elements than were sent (R5)");
+			got[ngot++] = v;
+		}
+		if (ret < 0 && errno != EAGAIN)
+			fuzz_fail("race: draining: %s", strerrorname_np(errno));
+		/* Every element sent was received once, no other (R5). */
+		if (ngot != nsent)
+			fuzz_fail("race: %d elements sent, %d received (R5)",
+				  nsent, ngot);
+		for (i = 0; i < nsent; i++) {
+			for (j = 0; j < ngot; j++)
+				if (got[j] == sent[i])
+					break;
+			if (j == ngot)
+				fuzz_fail("race: element %llu lost (R5)",
+					  (unsigned long long)sent[i]);
+			got[j] = 0;
+		}
+	}
+	if (a_open)
+		close(a);
+	if (b_open)
+		close(b);
+}
+
+/* ------------------------------------------------------------- driver */
+
+static void setup_memory(void)
+{
+	uint8_t *h;
+
+	arena = mmap(NULL, (RW_PAGES + 2) * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("fuzz", arena != MAP_FAILED);
+	ro_page = arena + RW_PAGES * PAGE;
+	none_page = ro_page + PAGE;
+	CHECK_SYS("fuzz", mprotect(ro_page, PAGE, PROT_READ));
+	CHECK_SYS("fuzz", mprotect(none_page, PAGE, PROT_NONE));
+	h = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("fuzz", h != MAP_FAILED);
+	hole_rw = h;
+	hole = h + PAGE;
+	CHECK_SYS("fuzz", munmap(hole, PAGE));
+}
+
+static void reset_model(void)
+{
+	while (nfds)
+		do_close_fd(fds[nfds - 1].fd);
+	memset(files, 0, sizeof(files));
+	for (int i = 0; i < MAX_CHANS; i++) {
+		free(chans[i].q);
+		memset(&chans[i], 0, sizeof(chans[i]));
+	}
+}
+
+static void one_step(void)
+{
+	unsigned int r = rnd(100);
+
+	if (r < 7)
+		op_create();
+	else if (r < 9)
+		op_query();
+	else if (r < 13)
+		op_info();
+	else if (r < 17)
+		op_dup_ioctl();
+	else if (r < 32)
+		op_xfer(true);
+	else if (r < 45)
+		op_xfer(false);
+	else if (r < 48)
+		op_close_ioctl();
+	else if (r < 58)
+		op_select();
+	else if (r < 64)
+		op_bad_ioctl();
+	else if (r < 70)
+		op_rw(true);
+	else if (r < 76)
+		op_rw(false);
+	else if (r < 80)
+		op_poll();
+	else if (r < 82)
+		op_epoll();
+	else if (r < 85)
+		op_dup_sys();
+	else if (r < 90)
+		op_close();
+	else if (r < 92)
+		op_setfl();
+	else if (r < 95)
+		op_open();
+	else
+		op_race();
+}
+
+/* Run one seed for @secs seconds or @calls calls; returns the calls made. */
+static unsigned long run_seed(uint64_t s, double secs, unsigned long calls)
+{
+	int64_t end = now_ns() + (int64_t)(secs * 1e9);
+	unsigned long steps = 0;
+
+	seed = s;
+	rng_state = s;
+	STEP(desc);	/* the watchdog names the call that hung */
+	ncall = 0;
+	next_serial = 1;
+	fprintf(stderr, "chan_fuzz: seed %llu\n", (unsigned long long)s);
+	/* Start with a device fd; the steps make the rest. */
+	{
+		int fd = open("/dev/chan", O_RDWR | O_CLOEXEC);
+
+		CHECK("fuzz", fd >= 0);
+		add_fd(fd, new_file(FK_DEV, -1, 0, O_RDWR, false), true);
+	}
+	for (;;) {
+		if (calls ? ncall >= calls : (steps & 15) == 0 && now_ns() >= end)
+			break;
+		one_step();
+		steps++;
+		if ((steps & 63) == 0)
+			verify_all();
+	}
+	verify_all();
+	/* Drain every channel: every element still there, in order (R5). */
+	for (int i = 0; i < nfds; i++) {
+		struct mfile *f = &files[fds[i].file];
+		struct mchan *c;
+		uint8_t *buf;
+
+		if (f->kind != FK_CHAN || !(f->mode & CHAN_MODE_RECV))
+			continue;
+		c = &chans[f->chan];
+		buf = malloc(c->esz ? c->esz : 1);
+		CHECK("fuzz", buf);
+		while (c->len) {
+			struct chan_xfer x = { .elem = (uintptr_t)buf,
+					       .flags = CHAN_XFER_NONBLOCK };
+			uint64_t sr = q_pop(c);
+
+			DESC("final drain of chan#%d", f->chan);
+			if (ioctl(fds[i].fd, CHAN_IOC_RECV, &x) != 1)
+				fuzz_fail("final drain: %s, %zu left (R5)",
+					  strerrorname_np(errno), c->len + 1);
+			if (!elem_is(buf, c->esz, sr))
+				fuzz_fail("final drain: not element #%llu (R1, R5)",
+					  (unsigned long long)sr);
+		}
+		free(buf);
+		verify_chan(fds[i].fd);
+	}
+	reset_model();
+	fprintf(stderr, "chan_fuzz: seed %llu: %lu calls, no failure\n",
+		(unsigned long long)s, ncall);
+	return ncall;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	uint64_t one_seed = 0;
+	bool have_seed = false;
+	double secs = 0;
+	unsigned long calls = 0;
+	int dev, i;
+	int64_t t0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			one_seed = strtoull(argv[++i], NULL, 0);
+			have_seed = true;
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			secs = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--calls") && i + 1 < argc) {
+			calls = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--no-race")) {
+			no_race = true;
+		} else if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+		} else {
+			fprintf(stderr, "usage: %s [--seed S] [--seconds N] [--calls N] [--no-race] [-v]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	test_start("L2 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R5",
+		   "bad-input fuzzer with an oracle",
+		   (unsigned int)(secs > 0 ? secs + 120 : 120));
+	CHECK_SYS("fuzz", sigaction(SIGALRM, &sa, NULL));
+	setup_memory();
+	dev = chan_dev_open();
+	memset(&limits, 0, sizeof(limits));
+	CHECK_SYS("fuzz", ioctl(dev, CHAN_IOC_QUERY, &limits));
+	close(dev);
+	CHECK_EQ("fuzz", limits.version, CHAN_API_VERSION);
+	CHECK_SYS("fuzz", sem_init(&race.go, 0, 0));
+	CHECK_SYS("fuzz", sem_init(&race.done, 0, 0));
+	race_thread = spawn(race_helper, NULL);
+
+	t0 = now_ns();
+	if (have_seed) {
+		run_seed(one_seed, secs > 0 ? secs : 10, calls);
+	} else if (secs > 0 || calls) {
+		/* The long run: one random seed after another. */
+		struct timespec ts;
+		int64_t end = t0 + (int64_t)(secs * 1e9);
+		unsigned int nseeds = 0;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		do {
+			uint64_t s = ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec ^
+				     (uint64_t)getpid() << 40 ^ nseeds;
+			double left = (double)(end - now_ns()) / 1e9;
+
+			run_seed(s, calls ? 1e9 : (left < 60 ? left : 60), calls);
+			nseeds++;
+		} while (!calls && now_ns() < end);
+	} else {
+		/*
+		 * The short test of make check: two fixed seeds, so a change
+		 * that breaks them shows at once, then a random one.
+		 */
+		struct timespec ts;
+
+		run_seed(1, 4, 0);
+		run_seed(2, 4, 0);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		run_seed((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30), 6, 0);
+	}
+	printf("chan_fuzz: %lu calls (%lu expected to fail) in %.1f s, 0 failures\n",
+	       total_calls, nfail_expected, (double)(now_ns() - t0) / 1e9);
+	race.stop = true;
+	sem_post(&race.go);
+	join(race_thread);
+	test_pass();
+}

@@ -27,7 +27,7 @@
 #include "chan_uaccess.h"
 
 /* Elements up to this size travel through the kernel on the stack. */
-#define CHAN_STACK_ELEM	64
+#define CHAN_STACK_ELEM	256
 
 /* read(2) and write(2) move at most this many bytes per lock round. */
 #define CHAN_RW_CHUNK	(64 * 1024)

@@ -39,6 +39,9 @@
 /* Cases copied in from the user at a time, on the stack. */
 #define CHAN_SEL_CHUNK	8
 
+/* Most selects have a few cases: these many live on the stack. */
+#define CHAN_SEL_STACK	4
+
 /**
  * struct chan_sel_case - a case of a select, in the kernel
  * @f: the channel fd, held for the call; no file for a nil case
@@ -63,12 +66,14 @@ struct chan_sel_case {
  * @order: the order to visit them in, shuffled for each call (X3)
  * @arena: the elements too big for their case, one allocation for them all
  * @n: number of cases
+ * @k_on_stack: @k and @order are the caller's, not allocated
  */
 struct chan_sel_call {
 	struct chan_sel_case *k;
 	u32 *order;
 	u8 *arena;
 	u32 n;
+	bool k_on_stack;
 };
 
 /*
@@ -94,7 +99,8 @@ static void chan_select_put(struct chan_sel_call *c)
 	for (i = 0; c->k && i < c->n; i++)
 		fdput(c->k[i].f);
 	kvfree(c->arena);
-	kvfree(c->k);
+	if (!c->k_on_stack)
+		kvfree(c->k);
 }
 
 /* Elements sit in the arena at 8-byte aligned offsets. */
@@ -347,6 +353,8 @@ wait:
 long chan_ioctl_select(struct chan_select __user *uarg)
 {
 	const u32 both = CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE;
+	struct chan_sel_case stack_k[CHAN_SEL_STACK];
+	u32 stack_order[CHAN_SEL_STACK];
 	struct chan_sel_call c = {};
 	struct chan_select s;
 	struct chan_sel sel;
@@ -365,21 +373,34 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	how.timed = s.flags & CHAN_XFER_DEADLINE;
 	how.deadline = ns_to_ktime(min_t(u64, s.deadline_ns, KTIME_MAX));
 
-	/* One allocation for the cases and their order. */
+	/*
+	 * The answer must have somewhere to go before anything moves.  The
+	 * out fields are ours to write: writing back what is there finds out.
+	 */
+	BUILD_BUG_ON(offsetof(struct chan_select, ok) !=
+		     offsetof(struct chan_select, index) + sizeof(s.index));
+	if (copy_to_user(&uarg->index, &s.index,
+			 sizeof(s.index) + sizeof(s.ok)))
+		return -EFAULT;
+
+	/* The cases and their order: on the stack, or one allocation. */
 	c.n = s.ncases;
-	c.k = kvzalloc(array_size(c.n, sizeof(*c.k) + sizeof(*c.order)),
-		       CHAN_GFP);
-	if (!c.k)
-		return -ENOMEM;
-	c.order = (u32 *)(c.k + c.n);
+	if (c.n <= CHAN_SEL_STACK) {
+		memset(stack_k, 0, c.n * sizeof(*stack_k));
+		c.k = stack_k;
+		c.order = stack_order;
+		c.k_on_stack = true;
+	} else {
+		c.k = kvzalloc(array_size(c.n, sizeof(*c.k) +
+					  sizeof(*c.order)), CHAN_GFP);
+		if (!c.k)
+			return -ENOMEM;
+		c.order = (u32 *)(c.k + c.n);
+	}
 	atomic_set(&sel.state, CHAN_SEL_OPEN);
 	sel.status = CHAN_W_WAITING;
 	sel.task = current;
 	ret = chan_select_prepare(&c, u64_to_user_ptr(s.cases), &sel);
-	if (ret)
-		goto put_cases;
-	/* The answer must have somewhere to go before anything moves. */
-	ret = chan_user_writable(uarg, sizeof(*uarg));
 	if (ret)
 		goto put_cases;
 

@@ -373,16 +373,6 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	how.timed = s.flags & CHAN_XFER_DEADLINE;
 	how.deadline = ns_to_ktime(min_t(u64, s.deadline_ns, KTIME_MAX));
 
-	/*
-	 * The answer must have somewhere to go before anything moves.  The
-	 * out fields are ours to write: writing back what is there finds out.
-	 */
-	BUILD_BUG_ON(offsetof(struct chan_select, ok) !=
-		     offsetof(struct chan_select, index) + sizeof(s.index));
-	if (copy_to_user(&uarg->index, &s.index,
-			 sizeof(s.index) + sizeof(s.ok)))
-		return -EFAULT;
-
 	/* The cases and their order: on the stack, or one allocation. */
 	c.n = s.ncases;
 	if (c.n <= CHAN_SEL_STACK) {
@@ -403,6 +393,17 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	ret = chan_select_prepare(&c, u64_to_user_ptr(s.cases), &sel);
 	if (ret)
 		goto put_cases;
+	/*
+	 * The answer must have somewhere to go before anything moves.  The
+	 * out fields are ours to write: writing back what is there finds out.
+	 */
+	BUILD_BUG_ON(offsetof(struct chan_select, ok) !=
+		     offsetof(struct chan_select, index) + sizeof(s.index));
+	if (copy_to_user(&uarg->index, &s.index,
+			 sizeof(s.index) + sizeof(s.ok))) {
+		ret = -EFAULT;
+		goto put_cases;
+	}
 
 	ret = chan_select_run(&c, &how, &sel);
 	if (ret < 0)

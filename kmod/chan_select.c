@@ -394,13 +394,11 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	if (ret)
 		goto put_cases;
 	/*
-	 * The answer must have somewhere to go before anything moves.  The
-	 * out fields are ours to write: writing back what is there finds out.
+	 * The answer must have somewhere to go before anything moves: the
+	 * struct is written back whole at the end, so write back now what
+	 * was read, which changes nothing the caller can tell.
 	 */
-	BUILD_BUG_ON(offsetof(struct chan_select, ok) !=
-		     offsetof(struct chan_select, index) + sizeof(s.index));
-	if (copy_to_user(&uarg->index, &s.index,
-			 sizeof(s.index) + sizeof(s.ok))) {
+	if (copy_to_user(uarg, &s, sizeof(s))) {
 		ret = -EFAULT;
 		goto put_cases;
 	}

@@ -20,7 +20,6 @@
  */
 #include "../user/check.h"
 
-#include <grp.h>
 #include <mntent.h>
 
 #define UID		1000
@@ -108,20 +107,6 @@ static const char *cgroup2_mount(void)
 	return NULL;
 }
 
-static void drop_privileges(void)
-{
-	pid_t parent = getppid();
-
-	CHECK_SYS("L4", setgroups(0, NULL));
-	CHECK_SYS("L4", setresgid(UID, UID, UID));
-	CHECK_SYS("L4", setresuid(UID, UID, UID));
-	CHECK_EQ("L4", geteuid(), UID);
-	/* A change of credentials clears the parent-death signal. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-}
-
 static int fds[MAX_CHANNELS];
 
 /* Fill a channel's buffer with write(2); 0 or -errno. */
@@ -156,7 +141,7 @@ static void child(struct report *r, int tell, int wait)
 	int n = 0, fd, err;
 	char c = 'x';
 
-	drop_privileges();
+	become_user("L4", UID);
 	q = chan_query_limits();
 	cap = q.max_buffer_bytes / esz;
 	if (cap > q.max_cap)

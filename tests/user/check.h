@@ -20,6 +20,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -364,6 +365,25 @@ static inline void raise_nofile(rlim_t want)
 }
 
 /* Deliver @sig to one thread of this process. */
+/*
+ * In a forked child of root: become @uid (its own group, no supplementary
+ * ones) for rule @rule.  A change of credentials clears the parent-death
+ * signal, so it is set again; a child whose parent died meanwhile exits.
+ */
+static inline void become_user(const char *rule, uid_t uid)
+{
+	pid_t parent = getppid();
+
+	CHECK_SYS(rule, setgroups(0, NULL));
+	CHECK_SYS(rule, setresgid(uid, uid, uid));
+	CHECK_SYS(rule, setresuid(uid, uid, uid));
+	CHECK_EQ(rule, geteuid(), uid);
+	CHECK_EQ(rule, getegid(), uid);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+}
+
 static inline void signal_thread(pid_t tid, int sig)
 {
 	if (tgkill(getpid(), tid, sig) < 0)

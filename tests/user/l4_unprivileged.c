@@ -8,27 +8,11 @@
  */
 #include "check.h"
 
-#include <grp.h>
 
 #define UID		1000
 #define MAX_CHANNELS	200000
 
 static size_t elem, cap;
-
-static void drop_privileges(void)
-{
-	pid_t parent = getppid();
-
-	CHECK_SYS("L4", setgroups(0, NULL));
-	CHECK_SYS("L4", setresgid(UID, UID, UID));
-	CHECK_SYS("L4", setresuid(UID, UID, UID));
-	CHECK_EQ("L4", geteuid(), UID);
-	CHECK_EQ("L4", getegid(), UID);
-	/* A change of credentials clears the parent-death signal: set it again. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-}
 
 /* In an unprivileged child: use a channel, then fill the budget. */
 static int unprivileged_child(int report, int go)
@@ -37,7 +21,7 @@ static int unprivileged_child(int report, int go)
 	int fd, r, n = 0;
 	char c;
 
-	drop_privileges();
+	become_user("L4", UID);
 	STEP("unprivileged: make and use a channel");
 	chan_query_limits();
 	fd = CHECK_OK("L4", chan_make(sizeof(v), 1, 0));

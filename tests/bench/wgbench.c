@@ -68,18 +68,18 @@ enum wg_impl { W_CHAN, W_CONDVAR, W_BARRIER };
 static const char *const wg_name[] = { "chan", "condvar", "barrier" };
 
 /* One group of either kind. */
-struct group {
+struct bench_group {
 	struct waitgroup wg;
 	struct cvwg cv;
 };
 
-static void group_init(struct group *g)
+static void group_init(struct bench_group *g)
 {
 	waitgroup_init(&g->wg, 0);
 	cvwg_init(&g->cv);
 }
 
-static void group_add(enum wg_impl how, struct group *g, int delta)
+static void group_add(enum wg_impl how, struct bench_group *g, int delta)
 {
 	if (how == W_CHAN)
 		CHECK_OK("wg", waitgroup_add(&g->wg, delta));
@@ -87,7 +87,7 @@ static void group_add(enum wg_impl how, struct group *g, int delta)
 		cvwg_add(&g->cv, delta);
 }
 
-static void group_wait(enum wg_impl how, struct group *g)
+static void group_wait(enum wg_impl how, struct bench_group *g)
 {
 	if (how == W_CHAN)
 		CHECK_OK("wg", waitgroup_wait(&g->wg));
@@ -99,7 +99,7 @@ static void group_wait(enum wg_impl how, struct group *g)
 
 struct adddone {
 	enum wg_impl how;
-	struct group *g;
+	struct bench_group *g;
 	long per;
 	pthread_barrier_t *start;
 	_Atomic int *finished, *early;
@@ -138,7 +138,7 @@ static int64_t adddone_once(enum wg_impl how, int nt, long n)
 	_Atomic int finished = 0, early = 0;
 	pthread_barrier_t start;
 	pthread_t t[16], waiter;
-	struct group g;
+	struct bench_group g;
 	int64_t t0, t1;
 	int i;
 
@@ -176,7 +176,7 @@ static int64_t adddone_once(enum wg_impl how, int nt, long n)
 struct rounds {
 	enum wg_impl how;
 	long rounds;
-	struct group *start, *done;	/* [2] each */
+	struct bench_group *start, *done;	/* [2] each */
 	pthread_barrier_t *barrier;
 	_Atomic uint64_t *work;
 };
@@ -206,7 +206,7 @@ static void *rounds_worker(void *arg)
  */
 static int64_t rounds_once(enum wg_impl how, int nt, long rounds)
 {
-	struct group start[2], done[2];
+	struct bench_group start[2], done[2];
 	_Atomic uint64_t work = 0;
 	pthread_barrier_t barrier;
 	struct rounds a;

@@ -124,6 +124,30 @@ static void count(struct ledger *l, unsigned char *seen, uint64_t v)
 			   "element %#" PRIx64 " received twice", v);
 }
 
+/*
+ * Wait until *@flag is set by a child: kills are aimed at points in the
+ * stream, not at times, so they land mid-stream however fast it runs.
+ */
+static void wait_flag(const volatile unsigned char *flag)
+{
+	int64_t end = now_ns() + 60 * 1000000000LL;
+
+	while (!*flag) {
+		CHECK("B4", now_ns() < end);
+		sleep_ms(1);
+	}
+}
+
+static void wait_slot(const volatile uint64_t *slot)
+{
+	int64_t end = now_ns() + 60 * 1000000000LL;
+
+	while (*slot == NONE) {
+		CHECK("B4", now_ns() < end);
+		sleep_ms(1);
+	}
+}
+
 static void random_kills(struct ledger *l, unsigned int seed)
 {
 	pid_t senders[SENDERS], receivers[RECEIVERS];
@@ -147,13 +171,17 @@ static void random_kills(struct ledger *l, unsigned int seed)
 		if (receivers[i] == 0)
 			receiver_child(l, fd, i);
 	}
-	sleep_ms(100 + rand_r(&seed) % 300);
+	wait_flag(&l->attempted[0][PER_SENDER / 8 +
+				    rand_r(&seed) % (PER_SENDER / 4)]);
 	kill_and_reap(senders[0]);
-	sleep_ms(rand_r(&seed) % 100);
+	wait_slot(&l->slot[0][rand_r(&seed) % (PER_SENDER / 8)]);
 	kill_and_reap(receivers[0]);
-	sleep_ms(100 + rand_r(&seed) % 300);
-	for (i = 1; i < SENDERS; i++)
+	for (i = 1; i < SENDERS; i++) {
+		wait_flag(&l->attempted[i][PER_SENDER / 2 +
+					    rand_r(&seed) % (PER_SENDER / 4)]);
 		kill_and_reap(senders[i]);
+	}
+	/* With every sender gone, the receivers left are blocked. */
 	for (i = 1; i < RECEIVERS; i++)
 		kill_and_reap(receivers[i]);
 

@@ -22,11 +22,11 @@
  */
 #include "bench.h"		/* first: it defines _GNU_SOURCE */
 
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/syscall.h>
+
+#include "../waitgroup/seccomp.h"
 
 static int reps = 1;
 
@@ -258,23 +258,6 @@ static int64_t rounds_once(enum wg_impl how, int nt, long rounds)
 }
 
 /* ---- wait on a zero counter ---- */
-
-/* Kill this process on any system call but exit_group. */
-static int forbid_syscalls(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	};
-	struct sock_fprog prog = { ARRAY_SIZE(filter), filter };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
 
 /*
  * 1: n waits on a zero counter ran under the filter and the child exited 0;

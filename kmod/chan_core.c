@@ -113,6 +113,19 @@ static u32 chan_len_locked(const struct chan *ch)
 	return ch->ring.len + ch->nspill;
 }
 
+/*
+ * Slots of the buffer a send may fill now.  Receives in flight keep the
+ * slots of what they took (chan.held) until they deliver it, and put-back
+ * elements keep theirs, so the buffer never holds more than @cap (R1).
+ */
+static u32 chan_room(const struct chan *ch)
+{
+	u32 used = chan_slots_used(ch);
+
+	lockdep_assert_held(&ch->lock);
+	return used < ch->cap ? ch->cap - used : 0;
+}
+
 static void chan_free_msgs(struct list_head *msgs)
 {
 	struct chan_msg *msg, *tmp;
@@ -131,7 +144,9 @@ static void chan_complete(struct chan *ch, struct chan_waiter *w, int status,
 	int *statusp = w->sel ? &w->sel->status : &w->status;
 
 	lockdep_assert_held(&ch->lock);
-	/* A select's other cases stay queued until it removes them itself. */
+	/* A select's other cases stay queued until it or a counterpart
+	 * removes them (chan_claim()).
+	 */
 	list_del_init(&w->node);
 	wk->task[wk->n++] = get_task_struct(w->task);
 	/*
@@ -156,32 +171,62 @@ enum {
  * A blocked select has a waiter on every channel of its cases, each added
  * under that channel's lock alone, and one chan_sel.state that the first
  * counterpart to reach any of them wins with a compare-and-exchange.  A
- * counterpart that loses skips that waiter (its owner removes it) and
- * tries the next one, so exactly one case of a select proceeds (X2).
+ * counterpart that loses unlinks that waiter, which can never be had again
+ * (L6), and tries the next one, so exactly one case proceeds (X2).
  *
- * A select that is queued somewhere and finds a case ready must win
- * itself before it acts.  If the counterpart is a select too, it needs
- * both: it marks itself CHAN_SEL_BUSY, tries the other, and then keeps
- * the claim or drops back to OPEN.  Plain tasks that meet a BUSY select
- * spin until it decides, which is short: a BUSY select holds one channel
- * lock and takes no other.  Two BUSY selects that meet would wait for each
- * other, so only the one at the higher address spins; the lower one backs
- * off (CHAN_CLAIM_YIELD) and looks at all its channels again once queued
- * on them, so neither misses the other.
+ * A select that is queued somewhere and finds a case ready must win itself
+ * before it acts.  If the counterpart is a select too, it needs both: it
+ * marks itself CHAN_SEL_BUSY, tries the other, and then keeps the claim or
+ * drops back to OPEN.  The races this settles, with A acting on a channel
+ * whose queue holds a waiter of select B:
+ *
+ * 1. B is OPEN: A wins B's state for that case and then sets its own; a
+ *    counterpart meeting A in between sees BUSY and waits (below).
+ * 2. B is BUSY (acting elsewhere, holding another channel's lock): if A is
+ *    a plain task, it spins until B decides.  If A is a select too, the two
+ *    could wait for each other, so only the one at the *lower* address
+ *    spins; the one at the higher address drops back to OPEN and returns
+ *    CHAN_CLAIM_YIELD, and chan_select_run() looks at all its channels
+ *    again once queued on them, so neither misses the other.
+ * 3. B is won (by another case) or CANCELLED: its waiter is dead; A unlinks
+ *    it and goes on.  Its owner finds it unlinked and skips it.
+ *
+ * Every BUSY window runs with preemption disabled and takes no lock, so a
+ * task that spins on a BUSY select waits for a task running on another CPU
+ * for a few instructions, never for one that was preempted, also where
+ * spinlock_t sleeps and its holder can be preempted (PREEMPT_RT, V3).
  */
+
+/* Whether select waiter @w can never be had again: its select is decided. */
+static bool chan_waiter_dead(const struct chan_waiter *w)
+{
+	int state;
+
+	if (!w->sel)
+		return false;
+	state = atomic_read(&w->sel->state);
+	return state != CHAN_SEL_OPEN && state != CHAN_SEL_BUSY;
+}
+
+/* Unlink a dead waiter: it costs its queue nothing after this look (L6). */
+static void chan_unlink_dead(struct chan_waiter *w, u32 *nq)
+{
+	list_del_init(&w->node);
+	(*nq)--;
+}
 
 /*
  * Find the longest-waiting waiter on @q that can still be had and win it.
  * @self is the acting select if it is queued on other channels (so it
- * must win itself first, as case @sidx), else NULL.
+ * must win itself first, as case @sidx), else NULL.  @nq counts @q.
  */
-static int chan_claim(struct list_head *q, struct chan_sel *self, u32 sidx,
-		      struct chan_waiter **wp)
+static int chan_claim(struct list_head *q, u32 *nq, struct chan_sel *self,
+		      u32 sidx, struct chan_waiter **wp)
 {
-	struct chan_waiter *w;
-	int old;
+	struct chan_waiter *w, *tmp;
+	int old, rc;
 
-	list_for_each_entry(w, q, node) {
+	list_for_each_entry_safe(w, tmp, q, node) {
 		if (!w->sel) {
 			if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
 						   sidx) != CHAN_SEL_OPEN)
@@ -192,71 +237,98 @@ static int chan_claim(struct list_head *q, struct chan_sel *self, u32 sidx,
 		/* A select never meets itself (X7). */
 		if (w->sel == self)
 			continue;
+		/* The BUSY window: see DOC: select claims. */
+		preempt_disable();
 		if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
-					   CHAN_SEL_BUSY) != CHAN_SEL_OPEN)
+					   CHAN_SEL_BUSY) != CHAN_SEL_OPEN) {
+			preempt_enable();
 			return CHAN_CLAIM_LOST;
+		}
 		for (;;) {
 			old = atomic_cmpxchg(&w->sel->state, CHAN_SEL_OPEN,
 					     w->idx);
-			if (old == CHAN_SEL_OPEN) {
-				if (self)
-					atomic_set(&self->state, sidx);
-				*wp = w;
-				return CHAN_CLAIM_OK;
-			}
 			if (old != CHAN_SEL_BUSY)
 				break;
-			if (self && (unsigned long)w->sel < (unsigned long)self) {
-				atomic_set(&self->state, CHAN_SEL_OPEN);
-				return CHAN_CLAIM_YIELD;
-			}
+			if (self && (unsigned long)w->sel < (unsigned long)self)
+				break;
 			cpu_relax();
 		}
-		/* Won by another case or given up: its owner removes it. */
+		rc = old == CHAN_SEL_OPEN ? CHAN_CLAIM_OK :
+		     old == CHAN_SEL_BUSY ? CHAN_CLAIM_YIELD : CHAN_CLAIM_NONE;
 		if (self)
-			atomic_set(&self->state, CHAN_SEL_OPEN);
+			atomic_set(&self->state, rc == CHAN_CLAIM_OK ? sidx :
+				   CHAN_SEL_OPEN);
+		preempt_enable();
+		if (rc == CHAN_CLAIM_OK) {
+			*wp = w;
+			return rc;
+		}
+		if (rc == CHAN_CLAIM_YIELD)
+			return rc;
+		/* Won by another case or given up: never again (L6). */
+		chan_unlink_dead(w, nq);
 	}
 	return CHAN_CLAIM_NONE;
 }
 
-/* Whether @q has a waiter that can still be had. */
-static bool chan_queue_live(struct list_head *q)
+/*
+ * Whether @q has a waiter that can still be had; dead ones it meets are
+ * unlinked, so each is looked at once (L6).
+ */
+static bool chan_queue_live(struct list_head *q, u32 *nq)
 {
-	struct chan_waiter *w;
+	struct chan_waiter *w, *tmp;
 
-	int state;
-
-	list_for_each_entry(w, q, node) {
-		if (!w->sel)
+	list_for_each_entry_safe(w, tmp, q, node) {
+		if (!chan_waiter_dead(w))
 			return true;
-		state = atomic_read(&w->sel->state);
-		if (state == CHAN_SEL_OPEN || state == CHAN_SEL_BUSY)
-			return true;
+		chan_unlink_dead(w, nq);
 	}
 	return false;
 }
 
 /*
- * Take the oldest buffered element into @dst: put-back elements first,
- * they are older than the ring.  Spill batches that empty go on @dead, to
- * be freed after the lock is dropped.
+ * Take up to @n buffered elements into @dst, oldest first: one run of
+ * consecutive sequence numbers, from the first put-back run or else from
+ * the ring.  Their slots stay reserved in chan.held until the receive
+ * commits (a put-back without a slot, chan.nover, has none to keep).  Runs
+ * that empty go on @dead, to be freed after the lock is dropped.
+ *
+ * Return: the number of elements taken, 0 if none is buffered.
  */
-static void chan_pop_buffer(struct chan *ch, void *dst, struct list_head *dead)
+static u32 chan_take_buffered(struct chan *ch, u8 *dst, u32 n,
+			      struct chan_take *t, struct list_head *dead)
 {
+	const size_t esz = ch->elem_size;
 	struct chan_msg *msg;
+	u32 k, i, over;
 
 	lockdep_assert_held(&ch->lock);
 	msg = list_first_entry_or_null(&ch->spill, struct chan_msg, node);
-	if (!msg) {
-		chan_ring_pop_head(&ch->ring, dst);
-		return;
+	if (msg) {
+		k = min(n, msg->count);
+		memcpy(dst, msg->data + (size_t)msg->first * esz, k * esz);
+		t->seq = msg->seq;
+		msg->first += k;
+		msg->seq += k;
+		msg->count -= k;
+		ch->nspill -= k;
+		over = min(k, ch->nover);
+		ch->nover -= over;
+		if (!msg->count)
+			list_move(&msg->node, dead);
+	} else {
+		k = min(n, ch->ring.len);
+		for (i = 0; i < k; i++)
+			chan_ring_pop_head(&ch->ring, dst + i * esz);
+		t->seq = ch->ring_seq;
+		ch->ring_seq += k;
+		over = 0;
 	}
-	memcpy(dst, msg->data + (size_t)msg->first * ch->elem_size,
-	       ch->elem_size);
-	msg->first++;
-	ch->nspill--;
-	if (!--msg->count)
-		list_move(&msg->node, dead);
+	t->count = k;
+	t->held = k - over;
+	ch->held += t->held;
+	return k;
 }
 
 /*
@@ -269,8 +341,9 @@ static void chan_admit_senders(struct chan *ch, struct chan_wake *wk)
 
 	for (;;) {
 		chan_wake_reserve(ch, wk, 1);
-		if (chan_len_locked(ch) >= ch->cap ||
-		    chan_claim(&ch->sendq, NULL, 0, &w) != CHAN_CLAIM_OK)
+		if (!chan_room(ch) ||
+		    chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) !=
+		    CHAN_CLAIM_OK)
 			return;
 		chan_ring_push_tail(&ch->ring, w->elem);
 		ch->nsendq--;
@@ -279,79 +352,56 @@ static void chan_admit_senders(struct chan *ch, struct chan_wake *wk)
 }
 
 /*
- * Give blocked receivers what is there for them, longest waiting first:
- * buffered elements, then blocked senders' ones.  Receivers wait only on an
- * empty channel, so this is needed only where elements or senders come
- * back while receivers wait: after an undo.
+ * Give blocked receivers the buffered elements, longest waiting first.
+ * Receivers wait only on an empty channel, so this is needed only where
+ * elements come back while receivers wait: after an undo.
  */
 static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
 				struct list_head *dead)
 {
-	struct chan_waiter *r, *s;
+	struct chan_waiter *r;
+	struct chan_take t;
 
 	for (;;) {
-		chan_wake_reserve(ch, wk, 2);
-		/*
-		 * Only a plain sender is sure to be had: check for one before
-		 * winning a receiver, which cannot be given back.  The senders
-		 * an undo restores are plain and at the head.
-		 */
-		s = list_first_entry_or_null(&ch->sendq, struct chan_waiter,
-					     node);
-		if (!chan_len_locked(ch) && (!s || s->sel))
+		chan_wake_reserve(ch, wk, 1);
+		if (!chan_len_locked(ch) ||
+		    chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) !=
+		    CHAN_CLAIM_OK)
 			break;
-		if (chan_claim(&ch->recvq, NULL, 0, &r) != CHAN_CLAIM_OK)
-			break;
-		if (chan_len_locked(ch)) {
-			chan_pop_buffer(ch, r->elem, dead);
-		} else {
-			memcpy(r->elem, s->elem, ch->elem_size);
-			ch->nsendq--;
-			chan_complete(ch, s, CHAN_W_DONE, wk);
-		}
+		chan_take_buffered(ch, r->elem, 1, &t, dead);
+		r->seq = t.seq;
+		r->held = t.held;
 		ch->nrecvq--;
 		chan_complete(ch, r, CHAN_W_DONE, wk);
 	}
-	chan_admit_senders(ch, wk);
 }
 
 /*
- * Take the oldest element into @dst for a receive that copies it out after
- * dropping the lock: from the buffer, or from the longest-waiting sender,
- * who stays blocked (CHAN_W_BUSY) until the receive commits or undoes.
- * Senders are not admitted into freed slots before the commit either, so a
- * receive that faults can undo without a trace (L2).
+ * Take up to @n elements into @dst for a receive that copies them out after
+ * dropping the lock: buffered ones, or else one from the longest-waiting
+ * sender, who is done at once (L7): the element is in kernel memory now,
+ * and if the copy-out faults it goes back in front of the channel.
  */
-static bool chan_take_one(struct chan *ch, void *dst, struct chan_take *t,
-			  struct chan_wake *wk, struct list_head *dead)
+static u32 chan_take(struct chan *ch, u8 *dst, u32 n, struct chan_take *t,
+		     struct chan_wake *wk, struct list_head *dead)
 {
 	struct chan_waiter *w;
 
 	lockdep_assert_held(&ch->lock);
-	if (chan_len_locked(ch)) {
-		t->admit |= !list_empty(&ch->sendq);
-		chan_pop_buffer(ch, dst, dead);
-		t->owned++;
-		return true;
-	}
+	if (chan_take_buffered(ch, dst, n, t, dead))
+		return t->count;
 	/*
-	 * One sender per receive at most, the last element taken: the
-	 * elements the receive owns stay a prefix of what it took.
+	 * One sender per receive at most: what a faulting receive puts back
+	 * beyond the buffer's capacity stays one element.
 	 */
-	if (!list_empty(&t->senders) ||
-	    chan_claim(&ch->sendq, NULL, 0, &w) != CHAN_CLAIM_OK)
-		return false;
+	if (chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) != CHAN_CLAIM_OK)
+		return 0;
 	memcpy(dst, w->elem, ch->elem_size);
 	ch->nsendq--;
-	if (w->sel) {
-		/* A select cannot be held back: it is done, the element ours. */
-		chan_complete(ch, w, CHAN_W_DONE, wk);
-		t->owned++;
-		return true;
-	}
-	list_move_tail(&w->node, &t->senders);
-	WRITE_ONCE(w->status, CHAN_W_BUSY);
-	return true;
+	chan_complete(ch, w, CHAN_W_DONE, wk);
+	t->seq = ch->ring_seq++;
+	t->count = 1;
+	return 1;
 }
 
 static bool chan_deadline_passed(const struct chan_how *how)
@@ -385,22 +435,22 @@ bool chan_sleep(const struct chan_how *how)
  * Gives up when the CPU is wanted, another task could run on it (the
  * counterpart may be waiting for this very CPU), a signal is pending or
  * spin_ns have passed, as KVM's halt polling does; never spins on a single
- * CPU.  The caller's sleep loop reads @status again either way.
+ * CPU.  So it never waits for a preempted task for longer than spin_ns,
+ * and not at all for one preempted on this CPU (V3).  The caller's sleep
+ * loop reads @status again either way.
  *
- * Return: true if @status is no longer CHAN_W_WAITING or CHAN_W_BUSY.
+ * Return: true if @status is no longer CHAN_W_WAITING.
  */
 bool chan_spin(const int *status)
 {
 	unsigned int ns = READ_ONCE(chan_spin_ns);
 	u64 end;
-	int st;
 
 	if (!ns || num_online_cpus() < 2)
 		return false;
 	end = local_clock() + ns;
 	for (;;) {
-		st = READ_ONCE(*status);
-		if (st != CHAN_W_WAITING && st != CHAN_W_BUSY)
+		if (READ_ONCE(*status) != CHAN_W_WAITING)
 			return true;
 		if (need_resched() || !single_task_running() ||
 		    signal_pending(current) || local_clock() >= end)
@@ -423,21 +473,11 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 	chan_spin(&w->status);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
-		/* Completion first: a completed operation reports success. */
+		/*
+		 * Completion first: a completed operation reports success.
+		 * Pairs with the completer's smp_store_release().
+		 */
 		status = smp_load_acquire(&w->status);
-		if (status == CHAN_W_BUSY) {
-			set_current_state(TASK_UNINTERRUPTIBLE);
-			/*
-			 * A receiver holds a copy of our element and is
-			 * copying it out: neither a signal nor the deadline
-			 * may end the wait before it says whether the element
-			 * was taken (B3).  That takes a page fault at most.
-			 * Pairs with the completer's smp_store_release().
-			 */
-			if (smp_load_acquire(&w->status) == CHAN_W_BUSY)
-				schedule();
-			continue;
-		}
 		if (status != CHAN_W_WAITING)
 			break;
 		if (signal_pending(current) || expired) {
@@ -462,6 +502,20 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 	}
 	__set_current_state(TASK_RUNNING);
 	return status;
+}
+
+/*
+ * Hand @elem to blocked receiver @r: a send, once it has won @r.  The
+ * element never was in the buffer, so it takes the next sequence number.
+ */
+static void chan_hand_over(struct chan *ch, struct chan_waiter *r,
+			   const void *elem, struct chan_wake *wk)
+{
+	memcpy(r->elem, elem, ch->elem_size);
+	r->seq = ch->ring_seq++;
+	r->held = false;
+	ch->nrecvq--;
+	chan_complete(ch, r, CHAN_W_DONE, wk);
 }
 
 /**
@@ -500,13 +554,11 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		while (sent < n && !chan_wake_full(&wk)) {
 			const u8 *elem = src + sent * ch->elem_size;
 
-			if (chan_claim(&ch->recvq, NULL, 0, &r) ==
+			if (chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) ==
 			    CHAN_CLAIM_OK) {
-				memcpy(r->elem, elem, ch->elem_size);
-				ch->nrecvq--;
-				chan_complete(ch, r, CHAN_W_DONE, &wk);
-			} else if (chan_len_locked(ch) < ch->cap &&
-				   !chan_queue_live(&ch->sendq)) {
+				chan_hand_over(ch, r, elem, &wk);
+			} else if (chan_room(ch) &&
+				   !chan_queue_live(&ch->sendq, &ch->nsendq)) {
 				/* Free slots are owed to queued senders. */
 				chan_ring_push_tail(&ch->ring, elem);
 			} else {
@@ -583,26 +635,20 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 {
 	struct chan_waiter w = {};
 	struct chan_wake wk;
-	u8 *dst = elems;
 	LIST_HEAD(dead);
-	size_t got = 0;
 	int status;
+	u32 got;
 
-	INIT_LIST_HEAD(&t->senders);
-	t->owned = 0;
-	t->admit = false;
+	t->count = 0;
+	t->held = 0;
 	wk.n = 0;
 
 	spin_lock(&ch->lock);
-	while (got < n && !chan_wake_full(&wk) &&
-	       chan_take_one(ch, dst + got * ch->elem_size, t, &wk, &dead))
-		got++;
+	got = chan_take(ch, elems, min_t(size_t, n, U32_MAX), t, &wk, &dead);
 	if (got) {
 		spin_unlock(&ch->lock);
 		chan_wake_flush(&wk);
 		chan_free_msgs(&dead);
-		if (t->owned)
-			chan_poll_wake(ch, EPOLLOUT | EPOLLWRNORM);
 		return got;
 	}
 	if (ch->closed) {
@@ -615,7 +661,7 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	}
 
 	w.task = current;
-	w.elem = dst;
+	w.elem = elems;
 	w.status = CHAN_W_WAITING;
 	list_add_tail(&w.node, &ch->recvq);
 	ch->nrecvq++;
@@ -625,8 +671,10 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 
 	status = chan_wait(ch, &w, &ch->nrecvq, how);
 	if (status == CHAN_W_DONE) {
-		/* Handed over: the sender is gone, the element is ours. */
-		t->owned = 1;
+		/* Handed over: the element is ours. */
+		t->seq = w.seq;
+		t->count = 1;
+		t->held = w.held;
 		return 1;
 	}
 	if (status == CHAN_W_CLOSED)
@@ -639,20 +687,19 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_elems);
  * chan_recv_user() - receive one element straight to the user, if one is there
  * @ch: the channel
  * @uelem: the user's destination, of @ch->elem_size bytes
- * @tmp: a kernel buffer of @ch->elem_size bytes
  *
  * The common receive finds an element buffered, or a plain sender waiting,
  * and a destination that is mapped.  It then copies the element out under
- * chan.lock with page faults disabled: taking and delivering are one step,
- * with nothing to commit or undo and no check of the destination first.
- * If the page is not there, the element goes back where it was within the
- * same lock hold, so nobody saw it gone, and the caller takes the general
- * path, which may fault.  Meant for small elements: the copy holds the lock.
+ * chan.lock with page faults disabled, before the element leaves: taking
+ * and delivering are one step, with nothing to commit or undo and no check
+ * of the destination first.  If the page is not there, nothing moved and
+ * the caller takes the general path, which may fault.  Meant for small
+ * elements: the copy holds the lock.
  *
  * Return: 1 if an element was delivered; -EAGAIN if the general path must
  * decide.
  */
-int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
+int chan_recv_user(struct chan *ch, void __user *uelem)
 {
 	struct chan_waiter *w;
 	struct chan_wake wk;
@@ -663,11 +710,11 @@ int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
 	if (ch->nspill)
 		goto unlock;
 	if (ch->ring.len) {
-		chan_ring_pop_head(&ch->ring, tmp);
-		if (copy_to_user_nofault(uelem, tmp, ch->elem_size)) {
-			chan_ring_push_head(&ch->ring, tmp);
+		if (copy_to_user_nofault(uelem, chan_ring_head(&ch->ring),
+					 ch->elem_size))
 			goto unlock;
-		}
+		chan_ring_pop_head(&ch->ring, NULL);
+		ch->ring_seq++;
 		chan_admit_senders(ch, &wk);
 		ret = 1;
 		goto unlock;
@@ -679,6 +726,7 @@ int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp)
 		if (copy_to_user_nofault(uelem, w->elem, ch->elem_size))
 			goto unlock;
 		ch->nsendq--;
+		ch->ring_seq++;
 		chan_complete(ch, w, CHAN_W_DONE, &wk);
 		ret = 1;
 	}
@@ -700,22 +748,18 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_user);
  * @ch: the channel
  * @t: what chan_recv_elems() took
  *
- * Completes the senders whose elements were taken and gives the slots the
- * receive freed to the senders waiting for them.
+ * Gives the slots the receive held to the senders waiting for them.
  */
 void chan_recv_commit(struct chan *ch, struct chan_take *t)
 {
-	struct chan_waiter *w, *tmp;
 	struct chan_wake wk;
 
-	if (list_empty(&t->senders) && !t->admit)
+	if (!t->held)
 		return;
 	wk.n = 0;
 	spin_lock(&ch->lock);
-	list_for_each_entry_safe(w, tmp, &t->senders, node) {
-		chan_wake_reserve(ch, &wk, 1);
-		chan_complete(ch, w, CHAN_W_DONE, &wk);
-	}
+	ch->held -= t->held;
+	t->held = 0;
 	chan_admit_senders(ch, &wk);
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);
@@ -723,63 +767,61 @@ void chan_recv_commit(struct chan *ch, struct chan_take *t)
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_recv_commit);
 
+/* Put @msg back into the spill, in sequence order (R1). */
+static void chan_spill_insert(struct chan *ch, struct chan_msg *msg)
+{
+	struct chan_msg *pos;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry(pos, &ch->spill, node) {
+		if (pos->seq > msg->seq) {
+			list_add_tail(&msg->node, &pos->node);
+			return;
+		}
+	}
+	list_add_tail(&msg->node, &ch->spill);
+}
+
 /**
  * chan_recv_undo() - the elements of a receive could not be delivered
  * @ch: the channel
  * @t: what chan_recv_elems() took
- * @msg: the first @t->owned elements received, oldest first, or NULL if
- *	there are none; consumed
+ * @msg: the allocation holding the @t->count elements received, from
+ *	index 0, made by chan_msg_alloc() before the receive; consumed
  *
- * Everything goes back as it was: the elements in front of the buffer,
- * the senders at the head of the send queue, so nothing is lost and the
- * order is kept (R5, hardening rule 10).  If the channel can no longer
- * take sends, those senders fail with EPIPE instead, as they would have
- * (K2, K5).  Never fails: the elements either fit back into the buffer or
- * stay in @msg, which joins the channel.
+ * The elements go back in front of the channel, at the place their
+ * sequence numbers give them among other put-backs, so nothing is lost
+ * and the order is kept even when several receives fault at once (R1,
+ * R5, hardening rule 10).  Never fails and allocates nothing: @msg, with
+ * its charge to the receiver's budget, becomes part of the channel until
+ * its elements are received (L5).  The slots the elements held stay
+ * theirs; an element a sender handed over had none and is counted beyond
+ * the capacity (chan.nover).
  */
 void chan_recv_undo(struct chan *ch, struct chan_take *t,
 		    struct chan_msg *msg)
 {
-	const size_t esz = ch->elem_size;
-	struct chan_waiter *w, *tmp;
 	struct chan_wake wk;
 	LIST_HEAD(dead);
-	u32 i;
 
+	if (!t->count) {
+		chan_msg_free(msg);
+		return;
+	}
+	msg->seq = t->seq;
+	msg->first = 0;
+	msg->count = t->count;
 	wk.n = 0;
 	spin_lock(&ch->lock);
-	if (ch->closed || ch->no_recv) {
-		list_for_each_entry_safe(w, tmp, &t->senders, node) {
-			chan_wake_reserve(ch, &wk, 1);
-			chan_complete(ch, w, CHAN_W_CLOSED, &wk);
-		}
-	} else {
-		list_for_each_entry(w, &t->senders, node) {
-			ch->nsendq++;
-			WRITE_ONCE(w->status, CHAN_W_WAITING);
-			/*
-			 * It may sleep uninterruptibly with a signal or a
-			 * deadline pending: wake it to look again.  It cannot
-			 * leave while we hold the lock, so no task reference
-			 * is needed; this path runs only on a fault.
-			 */
-			wake_up_process(w->task);
-		}
-		list_splice(&t->senders, &ch->sendq);
-	}
-	INIT_LIST_HEAD(&t->senders);
-
-	if (msg && !ch->nspill && chan_ring_room(&ch->ring) >= msg->count) {
-		for (i = msg->count; i-- > 0;)
-			chan_ring_push_head(&ch->ring,
-					    msg->data + (msg->first + i) * esz);
-		list_add(&msg->node, &dead);
-	} else if (msg) {
-		list_add(&msg->node, &ch->spill);
-		ch->nspill += msg->count;
-	}
+	chan_spill_insert(ch, msg);
+	ch->nspill += t->count;
+	ch->nover += t->count - t->held;
+	ch->held -= t->held;
+	t->count = 0;
+	t->held = 0;
 	/* Receivers that came while the elements were out are owed them. */
 	chan_feed_receivers(ch, &wk, &dead);
+	chan_admit_senders(ch, &wk);
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);
 	chan_free_msgs(&dead);
@@ -788,37 +830,91 @@ void chan_recv_undo(struct chan *ch, struct chan_take *t,
 EXPORT_SYMBOL_IF_KUNIT(chan_recv_undo);
 
 /**
- * chan_msg_alloc() - room for elements a receiver holds
+ * chan_buf_alloc() - a scratch buffer a call holds, charged to its caller
+ * @bytes: its size
+ * @c: records the charge, for chan_buf_free()
+ *
+ * What a call holds while it blocks counts against the caller's budget and
+ * memory cgroup like a channel's buffer (L5).
+ *
+ * Return: the buffer, or ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
+ */
+void *chan_buf_alloc(size_t bytes, struct chan_charge *c)
+{
+	void *buf;
+	int err;
+
+	err = chan_charge_take(c, bytes);
+	if (err)
+		return ERR_PTR(err);
+	buf = kvmalloc(bytes, CHAN_GFP);
+	if (!buf) {
+		chan_charge_drop(c);
+		return ERR_PTR(-ENOMEM);
+	}
+	return buf;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_buf_alloc);
+
+/**
+ * chan_buf_free() - free a buffer from chan_buf_alloc() and its charge
+ * @buf: the buffer, or an ERR_PTR or NULL (nothing to free)
+ * @c: its charge
+ */
+void chan_buf_free(void *buf, struct chan_charge *c)
+{
+	struct chan_charge charge;
+
+	if (IS_ERR_OR_NULL(buf))
+		return;
+	/* @c may live in @buf (struct chan_msg). */
+	charge = *c;
+	kvfree(buf);
+	chan_charge_drop(&charge);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_buf_free);
+
+/**
+ * chan_msg_alloc() - room for elements a receiver takes, and their home if
+ *	they must go back
  * @ch: the channel the elements come from
  * @n: number of elements
- * @gfp: allocation flags (CHAN_GFP, or with __GFP_NOFAIL for a put-back);
- *	charged to the caller's memory cgroup
  *
- * Return: a chan_msg with @count set to @n, or NULL.
+ * Allocated, and charged to the calling task's budget and memory cgroup,
+ * before anything moves: a put-back must never need memory (L5).
+ *
+ * Return: a chan_msg, or ERR_PTR(-EMFILE) over the budget,
+ * ERR_PTR(-ENOMEM).
  */
-struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp)
+struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n)
 {
+	struct chan_charge c;
 	struct chan_msg *msg;
 	size_t bytes;
 
-	if (check_mul_overflow(n, (size_t)ch->elem_size, &bytes))
-		return NULL;
-	msg = kvmalloc(struct_size(msg, data, bytes), gfp | __GFP_ACCOUNT);
-	if (msg) {
-		msg->first = 0;
-		msg->count = n;
-	}
+	if (check_mul_overflow(n, (size_t)ch->elem_size, &bytes) ||
+	    n > U32_MAX)
+		return ERR_PTR(-EINVAL);
+	bytes = struct_size(msg, data, bytes);
+	msg = chan_buf_alloc(bytes, &c);
+	if (IS_ERR(msg))
+		return msg;
+	msg->charge = c;
+	msg->first = 0;
+	msg->count = n;
+	msg->seq = 0;
 	return msg;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_alloc);
 
 /**
- * chan_msg_free() - free a chan_msg
+ * chan_msg_free() - free a chan_msg and give its charge back
  * @msg: the message, or NULL
  */
 void chan_msg_free(struct chan_msg *msg)
 {
-	kvfree(msg);
+	if (msg)
+		chan_buf_free(msg, &msg->charge);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
 
@@ -826,13 +922,15 @@ EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
  * Let select case @w proceed if its channel is ready.  @queued: the select
  * is queued on some channel already, so it must win itself first.  On
  * CHAN_CASE_DONE the select's state names the case and its status says
- * whether it moved an element or found the channel closed (X5).
+ * whether it moved an element or found the channel closed (X5); a receive
+ * case's element is in @w->elem, with @w->seq and @w->held set.
  */
 static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 			 struct chan_wake *wk, struct list_head *dead)
 {
 	struct chan_sel *self = queued ? w->sel : NULL;
 	struct chan_waiter *peer;
+	struct chan_take t;
 	int rc, status;
 
 	lockdep_assert_held(&ch->lock);
@@ -841,18 +939,15 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 			status = CHAN_W_CLOSED;
 			goto win_self;
 		}
-		rc = chan_claim(&ch->recvq, self, w->idx, &peer);
+		rc = chan_claim(&ch->recvq, &ch->nrecvq, self, w->idx, &peer);
 		if (rc == CHAN_CLAIM_OK) {
-			memcpy(peer->elem, w->elem, ch->elem_size);
-			ch->nrecvq--;
-			chan_complete(ch, peer, CHAN_W_DONE, wk);
+			chan_hand_over(ch, peer, w->elem, wk);
 			status = CHAN_W_DONE;
 			goto won;
 		}
 		if (rc != CHAN_CLAIM_NONE)
 			goto lost;
-		if (chan_len_locked(ch) < ch->cap &&
-		    !chan_queue_live(&ch->sendq)) {
+		if (chan_room(ch) && !chan_queue_live(&ch->sendq, &ch->nsendq)) {
 			if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
 						   w->idx) != CHAN_SEL_OPEN)
 				return CHAN_CASE_LOST;
@@ -867,14 +962,17 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 		if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
 					   w->idx) != CHAN_SEL_OPEN)
 			return CHAN_CASE_LOST;
-		chan_pop_buffer(ch, w->elem, dead);
-		chan_admit_senders(ch, wk);
+		chan_take_buffered(ch, w->elem, 1, &t, dead);
+		w->seq = t.seq;
+		w->held = t.held;
 		status = CHAN_W_DONE;
 		goto won;
 	}
-	rc = chan_claim(&ch->sendq, self, w->idx, &peer);
+	rc = chan_claim(&ch->sendq, &ch->nsendq, self, w->idx, &peer);
 	if (rc == CHAN_CLAIM_OK) {
 		memcpy(w->elem, peer->elem, ch->elem_size);
+		w->seq = ch->ring_seq++;
+		w->held = false;
 		ch->nsendq--;
 		chan_complete(ch, peer, CHAN_W_DONE, wk);
 		status = CHAN_W_DONE;
@@ -919,7 +1017,7 @@ bool chan_case_maybe_ready(const struct chan *ch, bool send)
 	if (send) {
 		/* Unlocked on purpose: a stale answer is fine, see above. */
 		return data_race(ch->closed || ch->no_recv || ch->nrecvq ||
-				 ch->ring.len + ch->nspill < ch->cap);
+				 chan_slots_used(ch) < ch->cap);
 	}
 	/* Unlocked on purpose, as above. */
 	return data_race(ch->closed || ch->ring.len || ch->nspill ||
@@ -1005,10 +1103,12 @@ static void chan_end_waiters(struct chan *ch, bool receivers)
 	wk.n = 0;
 	for (;;) {
 		chan_wake_reserve(ch, &wk, 1);
-		if (chan_claim(&ch->sendq, NULL, 0, &w) == CHAN_CLAIM_OK) {
+		if (chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) ==
+		    CHAN_CLAIM_OK) {
 			ch->nsendq--;
 		} else if (receivers &&
-			   chan_claim(&ch->recvq, NULL, 0, &w) == CHAN_CLAIM_OK) {
+			   chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &w) ==
+			   CHAN_CLAIM_OK) {
 			ch->nrecvq--;
 		} else {
 			break;
@@ -1167,7 +1267,8 @@ void chan_put(struct chan *ch)
 {
 	if (!refcount_dec_and_test(&ch->ref))
 		return;
-	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq));
+	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq) ||
+		     ch->held);
 	chan_free_msgs(&ch->spill);
 	chan_ring_destroy(&ch->ring);
 	chan_limits_uncharge(ch->uid, ch->charged);

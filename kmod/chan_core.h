@@ -11,6 +11,7 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+#include "chan_limits.h"
 #include "chan_ring.h"
 
 /**
@@ -21,9 +22,15 @@
  * @nsend_fds: open files that may send
  * @nrecv_fds: open files that may receive
  * @ring: the buffer, @cap slots
- * @spill: chan_msg batches given back by receivers that could not copy
- *	them out; they are older than anything in @ring and are taken first
+ * @ring_seq: the sequence number of @ring's head; every element that leaves
+ *	the channel's head gets the next number, so put-backs find their place
+ * @spill: chan_msg runs given back by receivers that could not copy them
+ *	out, in sequence order; older than anything in @ring, taken first
  * @nspill: elements in @spill
+ * @nover: elements of @spill without a slot of the buffer: handed straight
+ *	from a sender to a receive whose copy-out then faulted
+ * @held: slots of elements that receives took and have not yet delivered;
+ *	they stay reserved so that a put-back never overfills the buffer
  * @sendq: chan_waiter of blocked senders, longest waiting first (R4)
  * @recvq: chan_waiter of blocked receivers, longest waiting first (R4)
  * @nsendq: entries in @sendq
@@ -43,8 +50,11 @@ struct chan {
 	u32 nsend_fds;
 	u32 nrecv_fds;
 	struct chan_ring ring;
+	u64 ring_seq;
 	struct list_head spill;
 	u32 nspill;
+	u32 nover;
+	u32 held;
 	u32 nsendq;
 	u32 nrecvq;
 	struct list_head sendq;
@@ -59,19 +69,35 @@ struct chan {
 	size_t charged;
 };
 
+/*
+ * Slots of the buffer taken: buffered elements that have one, and those
+ * that receives in flight hold.  Read under chan.lock, or racily where a
+ * stale answer is harmless (chan_case_maybe_ready()).
+ */
+static inline u32 chan_slots_used(const struct chan *ch)
+{
+	return ch->ring.len + ch->nspill - ch->nover + ch->held;
+}
+
 /**
  * struct chan_msg - elements a receiver holds outside the channel
  * @node: in chan.spill once put back
+ * @charge: what the allocation costs the budget of the task that made it
+ * @seq: sequence number of the element at @first
  * @first: index of the first element still held
  * @count: elements held, from @first on
  * @data: the elements
  *
- * A receiver takes elements into a chan_msg before it copies them to
- * userspace.  If that copy faults the chan_msg goes back into the channel
- * without a new allocation, so a fault never loses an element (R5).
+ * A receiver takes elements into a chan_msg, allocated and charged before
+ * anything moves, and copies them to userspace from there.  If that copy
+ * faults the chan_msg goes back into the channel as it is, with its charge,
+ * so a fault never loses an element (R5) and what it pins stays on the
+ * receiver's budget until the elements are received (L5).
  */
 struct chan_msg {
 	struct list_head node;
+	struct chan_charge charge;
+	u64 seq;
 	u32 first;
 	u32 count;
 	u8 data[];
@@ -80,7 +106,6 @@ struct chan_msg {
 /* Results of a wait, in chan_waiter.status and chan_sel.status. */
 enum {
 	CHAN_W_WAITING,
-	CHAN_W_BUSY,	/* a receiver is copying the element out */
 	CHAN_W_DONE,	/* the element was moved */
 	CHAN_W_CLOSED,	/* the channel closed (or lost its receivers) first */
 };
@@ -115,6 +140,9 @@ struct chan_sel {
  * @status: CHAN_W_*; written last, with release semantics, by the completer
  *	(for a plain send or receive; a select's is in @sel)
  * @sel: the select this waiter is a case of, or NULL
+ * @seq: for a receive that was handed an element: its sequence number
+ * @held: for a receive that was handed an element: it came from a slot of
+ *	the buffer, which stays reserved until the receive commits
  * @idx: the case's index in @sel
  * @send: the case sends (else it receives)
  */
@@ -124,6 +152,8 @@ struct chan_waiter {
 	void *elem;
 	int status;
 	struct chan_sel *sel;
+	u64 seq;
+	bool held;
 	u32 idx;
 	bool send;
 };
@@ -138,18 +168,21 @@ enum {
 
 /**
  * struct chan_take - what a receive took, until it commits or undoes
- * @senders: blocked senders whose elements were taken; they stay blocked
- *	until chan_recv_commit() or chan_recv_undo() says how it went
- * @owned: how many of the elements received, from the first on, left the
- *	channel itself (the buffer, or a hand-off to the waiting receiver);
- *	the rest are still @senders' own
- * @admit: senders were queued when elements left the buffer: the commit
- *	gives them the freed slots
+ * @seq: sequence number of the first element taken; the elements of one
+ *	receive are consecutive
+ * @count: elements taken
+ * @held: how many of them came from slots of the buffer, which stay
+ *	reserved until chan_recv_commit() or chan_recv_undo()
+ *
+ * Senders whose elements a receive took were completed then: the elements
+ * are in kernel memory, and nothing the receive does with its user's
+ * memory (a fault that never ends, on userfaultfd or FUSE) may hold a
+ * sender back (L7).
  */
 struct chan_take {
-	struct list_head senders;
-	u32 owned;
-	bool admit;
+	u64 seq;
+	u32 count;
+	u32 held;
 };
 
 /**
@@ -171,6 +204,9 @@ struct chan_how {
  */
 #define CHAN_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 
+void *chan_buf_alloc(size_t bytes, struct chan_charge *c);
+void chan_buf_free(void *buf, struct chan_charge *c);
+
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid);
 void chan_get(struct chan *ch);
 void chan_put(struct chan *ch);
@@ -179,11 +215,11 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			const struct chan_how *how);
 ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 			const struct chan_how *how, struct chan_take *t);
-int chan_recv_user(struct chan *ch, void __user *uelem, void *tmp);
+int chan_recv_user(struct chan *ch, void __user *uelem);
 void chan_recv_commit(struct chan *ch, struct chan_take *t);
 void chan_recv_undo(struct chan *ch, struct chan_take *t,
 		    struct chan_msg *msg);
-struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n, gfp_t gfp);
+struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n);
 void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
 

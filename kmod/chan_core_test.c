@@ -131,11 +131,11 @@ static void chan_core_test_undo_order(struct kunit *test)
 
 	for (v = 1; v <= 3; v++)
 		chan_test_send(test, ch, v);
-	msg = chan_msg_alloc(ch, 2, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, msg);
+	msg = chan_msg_alloc(ch, 2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
 	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 2,
 					      &chan_test_nonblock, &t), 2L);
-	KUNIT_EXPECT_EQ(test, t.owned, 2U);
+	KUNIT_EXPECT_EQ(test, t.count, 2U);
 	chan_recv_undo(ch, &t, msg);
 	for (v = 1; v <= 3; v++)
 		chan_test_expect_recv(test, ch, v);
@@ -143,28 +143,60 @@ static void chan_core_test_undo_order(struct kunit *test)
 }
 
 /*
- * R5: with the buffer refilled meanwhile, an element given back waits
- * beside it, still first in line, and len counts it.
+ * R1, L5: a receive in flight keeps the slot of what it took, so a send
+ * meanwhile finds the buffer full, and the put-back never makes len exceed
+ * cap; the element given back is still first in line.
  */
-static void chan_core_test_undo_spill(struct kunit *test)
+static void chan_core_test_undo_keeps_slot(struct kunit *test)
 {
 	struct chan *ch = chan_test_alloc(test, sizeof(u64), 2);
 	struct chan_msg *msg;
 	struct chan_take t;
-	u64 v;
+	u64 v = 3;
 
 	chan_test_send(test, ch, 1);
 	chan_test_send(test, ch, 2);
-	msg = chan_msg_alloc(ch, 1, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, msg);
+	msg = chan_msg_alloc(ch, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
 	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 1,
 					      &chan_test_nonblock, &t), 1L);
-	chan_test_send(test, ch, 3);
-	chan_recv_undo(ch, &t, msg);
-	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 3U);
 	KUNIT_EXPECT_EQ(test, chan_send_elems(ch, &v, 1, &chan_test_nonblock),
 			-EAGAIN);
-	for (v = 1; v <= 3; v++)
+	chan_recv_undo(ch, &t, msg);
+	KUNIT_EXPECT_EQ(test, ch->ring.len + ch->nspill, 2U);
+	KUNIT_EXPECT_EQ(test, ch->held, 0U);
+	chan_test_expect_recv(test, ch, 1);
+	chan_test_send(test, ch, 3);
+	for (v = 2; v <= 3; v++)
+		chan_test_expect_recv(test, ch, v);
+	chan_put(ch);
+}
+
+/*
+ * R1, R5: two receives in flight that both fail put their elements back in
+ * the order they were sent, whichever undoes first (finding 4 of the
+ * hardening review: each used to go back at the head).
+ */
+static void chan_core_test_undo_two_in_order(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 4);
+	struct chan_msg *m1, *m2;
+	struct chan_take t1, t2;
+	u64 v;
+
+	for (v = 1; v <= 4; v++)
+		chan_test_send(test, ch, v);
+	m1 = chan_msg_alloc(ch, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m1));
+	m2 = chan_msg_alloc(ch, 2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m2));
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, m1->data, 1,
+					      &chan_test_nonblock, &t1), 1L);
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, m2->data, 2,
+					      &chan_test_nonblock, &t2), 2L);
+	chan_recv_undo(ch, &t2, m2);
+	chan_recv_undo(ch, &t1, m1);
+	for (v = 1; v <= 4; v++)
 		chan_test_expect_recv(test, ch, v);
 	chan_put(ch);
 }
@@ -212,16 +244,17 @@ static int chan_test_sender_fn(void *data)
 }
 
 /*
- * R2, L2: a receive that takes a blocked sender's element and then cannot
- * deliver it leaves the sender blocked; the next receive completes it.
+ * L7, R5: a receive that takes a blocked sender's element completes the
+ * sender at once, whatever its copy-out does later; if that copy fails the
+ * element goes back in front of the channel, and the next receive gets it.
  */
 static void chan_core_test_undo_sender(struct kunit *test)
 {
 	struct chan *ch = chan_test_alloc(test, sizeof(u64), 0);
 	struct chan_test_sender s = { .ch = ch, .value = 77, .ret = -1 };
 	struct task_struct *task;
+	struct chan_msg *msg;
 	struct chan_take t;
-	u64 v = 0;
 	int i;
 
 	task = kthread_run(chan_test_sender_fn, &s, "chan_test_send");
@@ -230,18 +263,20 @@ static void chan_core_test_undo_sender(struct kunit *test)
 		usleep_range(1000, 2000);
 	KUNIT_ASSERT_EQ(test, READ_ONCE(ch->nsendq), 1U);
 
-	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, &v, 1, &chan_test_nonblock,
-					      &t), 1L);
-	KUNIT_EXPECT_EQ(test, v, 77ULL);
-	KUNIT_EXPECT_EQ(test, t.owned, 0U);
-	chan_recv_undo(ch, &t, NULL);
-	KUNIT_EXPECT_EQ(test, ch->nsendq, 1U);
-	msleep(20);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(s.ret), -1L);
+	msg = chan_msg_alloc(ch, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, msg->data, 1,
+					      &chan_test_nonblock, &t), 1L);
+	KUNIT_EXPECT_EQ(test, *(u64 *)msg->data, 77ULL);
+	for (i = 0; i < 5000 && READ_ONCE(s.ret) != 1; i++)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s.ret), 1L);
+	chan_recv_undo(ch, &t, msg);
+	KUNIT_EXPECT_EQ(test, ch->nsendq, 0U);
+	KUNIT_EXPECT_EQ(test, ch->nspill, 1U);
 
 	chan_test_expect_recv(test, ch, 77);
 	kthread_stop(task);
-	KUNIT_EXPECT_EQ(test, s.ret, 1L);
 	chan_put(ch);
 }
 
@@ -341,7 +376,8 @@ static struct kunit_case chan_core_test_cases[] = {
 	KUNIT_CASE(chan_core_test_close_drain),
 	KUNIT_CASE(chan_core_test_batches),
 	KUNIT_CASE(chan_core_test_undo_order),
-	KUNIT_CASE(chan_core_test_undo_spill),
+	KUNIT_CASE(chan_core_test_undo_keeps_slot),
+	KUNIT_CASE(chan_core_test_undo_two_in_order),
 	KUNIT_CASE(chan_core_test_undo_sender),
 	KUNIT_CASE(chan_core_test_handoff),
 	KUNIT_CASE(chan_core_test_last_sender),

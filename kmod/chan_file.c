@@ -80,6 +80,7 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 			    struct chan_xfer __user *uarg)
 {
 	u8 stack[CHAN_STACK_ELEM] __aligned(8);
+	struct chan_charge charge;
 	struct chan_xfer x;
 	struct chan_how how;
 	void *elem = stack;
@@ -91,9 +92,9 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 
 	/* The element is ours before the channel is touched (R5). */
 	if (ch->elem_size > sizeof(stack)) {
-		elem = kvmalloc(ch->elem_size, CHAN_GFP);
-		if (!elem)
-			return -ENOMEM;
+		elem = chan_buf_alloc(ch->elem_size, &charge);
+		if (IS_ERR(elem))
+			return PTR_ERR(elem);
 	}
 	if (copy_from_user(elem, u64_to_user_ptr(x.elem), ch->elem_size)) {
 		ret = -EFAULT;
@@ -104,35 +105,40 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 		ret = 0;
 free_elem:
 	if (elem != stack)
-		kvfree(elem);
+		chan_buf_free(elem, &charge);
 	return ret;
 }
 
 /*
- * The elements a receive owns, for chan_recv_undo(): the first @t->owned
- * of @msg, or none.
+ * Copy out what a receive took from @msg, then commit it, or put it back
+ * if the copy faults (the user's buffer went away while the call slept).
+ * @msg is consumed.  Returns @got, or -EFAULT with nothing received.
  */
-static struct chan_msg *chan_undo_msg(const struct chan_take *t,
-				      struct chan_msg *msg)
+static ssize_t chan_recv_deliver(struct chan *ch, void __user *ubuf,
+				 struct chan_msg *msg, ssize_t got,
+				 struct chan_take *t)
 {
-	if (!t->owned) {
+	if (got <= 0) {
 		chan_msg_free(msg);
-		return NULL;
+		return got;
 	}
-	msg->count = t->owned;
-	return msg;
+	if (copy_to_user(ubuf, msg->data, got * ch->elem_size)) {
+		chan_recv_undo(ch, t, msg);
+		return -EFAULT;
+	}
+	chan_recv_commit(ch, t);
+	chan_msg_free(msg);
+	return got;
 }
 
 static long chan_ioctl_recv(struct file *file, struct chan *ch,
 			    struct chan_xfer __user *uarg)
 {
-	u8 stack[CHAN_STACK_ELEM] __aligned(8);
-	struct chan_msg *msg = NULL;
+	struct chan_msg *msg;
 	struct chan_take t;
 	struct chan_xfer x;
 	struct chan_how how;
 	void __user *uelem;
-	void *elem = stack;
 	long ret;
 
 	ret = chan_xfer_in(file, uarg, FMODE_READ, &x, &how);
@@ -141,46 +147,24 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 
 	/* Most receives find an element ready: one lock hold, no check. */
 	uelem = u64_to_user_ptr(x.elem);
-	if (ch->elem_size <= sizeof(stack)) {
-		if (chan_recv_user(ch, uelem, stack) == 1)
+	if (ch->elem_size <= CHAN_STACK_ELEM) {
+		if (chan_recv_user(ch, uelem) == 1)
 			return 1;
 	}
 
 	/*
 	 * A destination that cannot take the element fails before anything
 	 * moves (L2).  It can still fault later (another thread unmaps it);
-	 * then the receive is undone.
+	 * then the receive is undone, into the home allocated here (L5).
 	 */
 	ret = chan_user_writable(uelem, ch->elem_size);
 	if (ret)
 		return ret;
-	if (ch->elem_size > sizeof(stack)) {
-		msg = chan_msg_alloc(ch, 1, CHAN_GFP);
-		if (!msg)
-			return -ENOMEM;
-		elem = msg->data;
-	}
-
-	ret = chan_recv_elems(ch, elem, 1, &how, &t);
-	if (ret == 1) {
-		if (copy_to_user(uelem, elem, ch->elem_size)) {
-			/*
-			 * A small element owned by the receive needs a home
-			 * to go back in; that allocation is tiny and must not
-			 * fail, or the element is lost.
-			 */
-			if (!msg && t.owned) {
-				msg = chan_msg_alloc(ch, 1,
-						     GFP_KERNEL | __GFP_NOFAIL);
-				memcpy(msg->data, stack, ch->elem_size);
-			}
-			chan_recv_undo(ch, &t, chan_undo_msg(&t, msg));
-			return -EFAULT;
-		}
-		chan_recv_commit(ch, &t);
-	}
-	chan_msg_free(msg);
-	return ret;
+	msg = chan_msg_alloc(ch, 1);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	ret = chan_recv_elems(ch, msg->data, 1, &how, &t);
+	return chan_recv_deliver(ch, uelem, msg, ret, &t);
 }
 
 static long chan_ioctl_close(struct file *file, struct chan *ch)
@@ -283,21 +267,12 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
 	if (chan_user_writable(buf, n * ch->elem_size))
 		return -EFAULT;
-	msg = chan_msg_alloc(ch, n, CHAN_GFP);
-	if (!msg)
-		return -ENOMEM;
-
+	msg = chan_msg_alloc(ch, n);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
 	got = chan_recv_elems(ch, msg->data, n, &how, &t);
-	if (got > 0) {
-		if (copy_to_user(buf, msg->data, got * ch->elem_size)) {
-			chan_recv_undo(ch, &t, chan_undo_msg(&t, msg));
-			return -EFAULT;
-		}
-		chan_recv_commit(ch, &t);
-		got *= ch->elem_size;
-	}
-	chan_msg_free(msg);
-	return got;
+	got = chan_recv_deliver(ch, buf, msg, got, &t);
+	return got > 0 ? got * ch->elem_size : got;
 }
 
 static ssize_t chan_file_write(struct file *file, const char __user *buf,
@@ -306,6 +281,7 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 	struct chan *ch = file->private_data;
 	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
 	size_t esz = ch->elem_size, total, chunk, done = 0;
+	struct chan_charge charge;
 	ssize_t ret;
 	void *elems;
 
@@ -314,9 +290,9 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 		return ret;
 	total = ret;
 	chunk = min_t(size_t, total, max_t(size_t, CHAN_RW_CHUNK / esz, 1));
-	elems = kvmalloc(chunk * esz, CHAN_GFP);
-	if (!elems)
-		return -ENOMEM;
+	elems = chan_buf_alloc(chunk * esz, &charge);
+	if (IS_ERR(elems))
+		return PTR_ERR(elems);
 
 	while (done < total) {
 		size_t n = min(chunk, total - done);
@@ -333,7 +309,7 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 		if (ret < n)
 			break;
 	}
-	kvfree(elems);
+	chan_buf_free(elems, &charge);
 	/* Once anything was sent, report it: it cannot be taken back (P3). */
 	return done ? done * esz : ret;
 }
@@ -342,7 +318,7 @@ static __poll_t chan_file_poll(struct file *file, poll_table *wait)
 {
 	struct chan *ch = file->private_data;
 	u32 len, nsendq, nrecvq;
-	bool closed, no_recv;
+	bool closed, no_recv, room;
 	__poll_t mask = 0;
 
 	poll_wait(file, &ch->poll_wq, wait);
@@ -354,6 +330,7 @@ static __poll_t chan_file_poll(struct file *file, poll_table *wait)
 	 */
 	spin_lock(&ch->lock);
 	len = ch->ring.len + ch->nspill;
+	room = chan_slots_used(ch) < ch->cap;
 	nsendq = ch->nsendq;
 	nrecvq = ch->nrecvq;
 	closed = ch->closed;
@@ -363,7 +340,7 @@ static __poll_t chan_file_poll(struct file *file, poll_table *wait)
 	if ((file->f_mode & FMODE_READ) && (len || nsendq || closed))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (file->f_mode & FMODE_WRITE) {
-		if (closed || no_recv || len < ch->cap || nrecvq)
+		if (closed || no_recv || room || nrecvq)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		if (no_recv)
 			mask |= EPOLLERR;

@@ -7,7 +7,20 @@
 
 struct chan_query;
 
+/**
+ * struct chan_charge - what one buffer charged to a budget
+ * @owner: the budget owner charged
+ * @bytes: bytes charged, 0 for none
+ */
+struct chan_charge {
+	kuid_t owner;
+	size_t bytes;
+};
+
 int chan_limits_check(u32 elem_size, u32 cap);
+kuid_t chan_budget_owner(void);
+int chan_charge_take(struct chan_charge *c, size_t bytes);
+void chan_charge_drop(struct chan_charge *c);
 int chan_limits_charge(kuid_t uid, size_t bytes);
 void chan_limits_uncharge(kuid_t uid, size_t bytes);
 size_t chan_limits_charged(kuid_t uid);

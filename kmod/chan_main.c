@@ -47,7 +47,7 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 	    c.reserved[0] || c.reserved[1])
 		return -EINVAL;
 
-	ch = chan_alloc(c.elem_size, c.cap, current_euid());
+	ch = chan_alloc(c.elem_size, c.cap, chan_budget_owner());
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	fd = chan_file_new(ch, CHAN_MODE_BOTH, c.flags, &file);

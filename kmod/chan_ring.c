@@ -94,13 +94,14 @@ EXPORT_SYMBOL_IF_KUNIT(chan_ring_push_head);
 /**
  * chan_ring_pop_head() - take the oldest element
  * @ring: a ring that is not empty
- * @elem: where to copy the element's @ring->elem_size bytes
+ * @elem: where to copy the element's @ring->elem_size bytes, or NULL to
+ *	drop it (the caller copied it from chan_ring_head() already)
  */
 void chan_ring_pop_head(struct chan_ring *ring, void *elem)
 {
 	if (WARN_ON_ONCE(!ring->len))
 		return;
-	if (ring->elem_size)
+	if (ring->elem_size && elem)
 		memcpy(elem, chan_ring_slot(ring, ring->head), ring->elem_size);
 	ring->head = (ring->head + 1) % ring->cap;
 	ring->len--;

@@ -34,6 +34,12 @@ static inline bool chan_ring_full(const struct chan_ring *ring)
 	return ring->len == ring->cap;
 }
 
+/* The oldest element's slot, of a ring that is not empty. */
+static inline const void *chan_ring_head(const struct chan_ring *ring)
+{
+	return ring->slots + (size_t)ring->head * ring->elem_size;
+}
+
 static inline u32 chan_ring_room(const struct chan_ring *ring)
 {
 	return ring->cap - ring->len;

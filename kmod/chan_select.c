@@ -47,6 +47,7 @@
  * @f: the channel fd, held for the call; no file for a nil case
  * @ch: its channel
  * @w: the waiter queued on @ch; @w.elem points to @inl or into the arena
+ *	for a send, into the call's receive home for a receive
  * @uelem: the user's element
  * @queued: @w went on @ch's queue
  * @inl: the element, when it is small
@@ -64,14 +65,26 @@ struct chan_sel_case {
  * struct chan_sel_call - one CHAN_IOC_SELECT call
  * @k: the cases, followed by @order in the same allocation
  * @order: the order to visit them in, shuffled for each call (X3)
- * @arena: the elements too big for their case, one allocation for them all
+ * @arena: the elements of send cases too big for their case, one
+ *	allocation for them all
+ * @home: where every receive case's element lands: only the case that wins
+ *	ever gets one (X2), so one element of the largest size is enough, and
+ *	it is the element's home if it must go back (L5)
+ * @k_charge: what @k costs the caller's budget, when allocated
+ * @arena_charge: what @arena costs the caller's budget
  * @n: number of cases
  * @k_on_stack: @k and @order are the caller's, not allocated
+ *
+ * Everything the call allocates is charged to the caller's budget and
+ * memory cgroup before anything moves (L5).
  */
 struct chan_sel_call {
 	struct chan_sel_case *k;
 	u32 *order;
 	u8 *arena;
+	struct chan_msg *home;
+	struct chan_charge k_charge;
+	struct chan_charge arena_charge;
 	u32 n;
 	bool k_on_stack;
 };
@@ -98,15 +111,17 @@ static void chan_select_put(struct chan_sel_call *c)
 
 	for (i = 0; c->k && i < c->n; i++)
 		fdput(c->k[i].f);
-	kvfree(c->arena);
+	chan_buf_free(c->arena, &c->arena_charge);
+	chan_msg_free(c->home);
 	if (!c->k_on_stack)
-		kvfree(c->k);
+		chan_buf_free(c->k, &c->k_charge);
 }
 
-/* Elements sit in the arena at 8-byte aligned offsets. */
-static size_t chan_sel_slot(const struct chan *ch)
+/* Send elements sit in the arena at 8-byte aligned offsets. */
+static size_t chan_sel_slot(const struct chan_sel_case *kc)
 {
-	return ch->elem_size > CHAN_SEL_INLINE ? ALIGN(ch->elem_size, 8) : 0;
+	return kc->w.send && kc->ch->elem_size > CHAN_SEL_INLINE ?
+	       ALIGN(kc->ch->elem_size, 8) : 0;
 }
 
 /* A uniform random order (Fisher-Yates), so ready cases are equal (X3). */
@@ -166,48 +181,66 @@ static int chan_select_prepare(struct chan_sel_call *c,
 {
 	struct chan_user_span span = CHAN_USER_SPAN_EMPTY;
 	struct chan_select_case uc[CHAN_SEL_CHUNK];
+	struct chan *widest = NULL;
 	size_t bytes = 0, off = 0;
 	u32 i, m;
 	int err;
 
 	for (i = 0; i < c->n; i++) {
+		struct chan_sel_case *kc = &c->k[i];
+
 		if (i % CHAN_SEL_CHUNK == 0) {
 			m = min_t(u32, c->n - i, CHAN_SEL_CHUNK);
 			if (copy_from_user(uc, ucases + i, m * sizeof(*uc)))
 				return -EFAULT;
 		}
-		err = chan_select_case_in(&c->k[i], &uc[i % CHAN_SEL_CHUNK], i,
-					  sel);
+		err = chan_select_case_in(kc, &uc[i % CHAN_SEL_CHUNK], i, sel);
 		if (err)
 			return err;
+		if (!kc->ch)
+			continue;
 		/* At most CHAN_SELECT_MAX * 64 KiB: no overflow. */
-		if (c->k[i].ch)
-			bytes += chan_sel_slot(c->k[i].ch);
+		bytes += chan_sel_slot(kc);
+		if (!kc->w.send &&
+		    (!widest || kc->ch->elem_size > widest->elem_size))
+			widest = kc->ch;
 	}
 
 	if (bytes) {
-		c->arena = kvmalloc(bytes, CHAN_GFP);
-		if (!c->arena)
-			return -ENOMEM;
+		c->arena = chan_buf_alloc(bytes, &c->arena_charge);
+		if (IS_ERR(c->arena)) {
+			err = PTR_ERR(c->arena);
+			c->arena = NULL;
+			return err;
+		}
+	}
+	if (widest) {
+		c->home = chan_msg_alloc(widest, 1);
+		if (IS_ERR(c->home)) {
+			err = PTR_ERR(c->home);
+			c->home = NULL;
+			return err;
+		}
 	}
 	for (i = 0; i < c->n; i++) {
 		struct chan_sel_case *kc = &c->k[i];
 
 		if (!kc->ch)
 			continue;
-		kc->w.elem = kc->inl;
-		if (chan_sel_slot(kc->ch)) {
-			kc->w.elem = c->arena + off;
-			off += chan_sel_slot(kc->ch);
-		}
-		if (kc->w.send) {
-			if (copy_from_user(kc->w.elem, kc->uelem,
-					   kc->ch->elem_size))
+		if (!kc->w.send) {
+			kc->w.elem = c->home->data;
+			if (chan_user_writable_in(&span, kc->uelem,
+						  kc->ch->elem_size))
 				return -EFAULT;
-		} else if (chan_user_writable_in(&span, kc->uelem,
-						 kc->ch->elem_size)) {
-			return -EFAULT;
+			continue;
 		}
+		kc->w.elem = kc->inl;
+		if (chan_sel_slot(kc)) {
+			kc->w.elem = c->arena + off;
+			off += chan_sel_slot(kc);
+		}
+		if (copy_from_user(kc->w.elem, kc->uelem, kc->ch->elem_size))
+			return -EFAULT;
 	}
 	chan_select_shuffle(c);
 	return 0;
@@ -342,13 +375,71 @@ wait:
 	return atomic_read(&sel->state);
 }
 
+/*
+ * The answer's two words, written with one store where the uapi puts them
+ * side by side in one aligned u64: a fault leaves both as they were.
+ */
+static int chan_select_answer(struct chan_select __user *uarg, u32 index,
+			      u32 ok)
+{
+	struct {
+		u32 index;
+		u32 ok;
+	} ans = { index, ok };
+	u64 word;
+
+	BUILD_BUG_ON(offsetof(struct chan_select, ok) !=
+		     offsetof(struct chan_select, index) + sizeof(u32));
+	BUILD_BUG_ON(offsetof(struct chan_select, index) % sizeof(u64));
+	memcpy(&word, &ans, sizeof(word));
+	return put_user(word, (u64 __user *)&uarg->index);
+}
+
+/*
+ * Deliver what the winning case @kc did: store a received element, then
+ * the answer.  A receive that cannot be delivered goes back in front of
+ * its channel (R5); a send that went through cannot be taken back (uapi).
+ */
+static long chan_select_finish(struct chan_sel_call *c,
+			       struct chan_select __user *uarg, u32 idx,
+			       bool ok)
+{
+	struct chan_sel_case *kc = &c->k[idx];
+	struct chan_take t = {
+		.seq = kc->w.seq,
+		.count = 1,
+		.held = kc->w.held,
+	};
+
+	if (kc->w.send || !ok) {
+		if (chan_select_answer(uarg, idx, ok) && !(kc->w.send && ok))
+			return -EFAULT;
+		return idx;
+	}
+	/*
+	 * Both destinations were checked before anything moved; only a
+	 * racing munmap (or an injected fault) makes them fail now.
+	 */
+	if (copy_to_user(kc->uelem, kc->w.elem, kc->ch->elem_size) ||
+	    chan_select_answer(uarg, idx, ok)) {
+		/* The home, charged to the caller, joins the channel. */
+		chan_recv_undo(kc->ch, &t, c->home);
+		c->home = NULL;
+		return -EFAULT;
+	}
+	chan_recv_commit(kc->ch, &t);
+	return idx;
+}
+
 /**
  * chan_ioctl_select() - CHAN_IOC_SELECT, on /dev/chan or a channel fd
  * @uarg: the user's struct chan_select
  *
  * Return: the index of the case that proceeded; -EAGAIN (a zero timeout,
  * nothing ready), -ETIMEDOUT, -ERESTARTSYS, -EBADF (a case's fd is not a
- * channel, or its mode forbids the case), -EINVAL, -EFAULT, -ENOMEM.
+ * channel, or its mode forbids the case), -EINVAL, -EFAULT, -ENOMEM,
+ * -EMFILE (what the call must hold is over the caller's budget).  On an
+ * error @uarg's index and ok are not written.
  */
 long chan_ioctl_select(struct chan_select __user *uarg)
 {
@@ -359,9 +450,6 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	struct chan_select s;
 	struct chan_sel sel;
 	struct chan_how how;
-	struct chan_take t;
-	struct chan_sel_case *kc;
-	struct chan_msg *msg;
 	long ret;
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
@@ -381,10 +469,12 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 		c.order = stack_order;
 		c.k_on_stack = true;
 	} else {
-		c.k = kvzalloc(array_size(c.n, sizeof(*c.k) +
-					  sizeof(*c.order)), CHAN_GFP);
-		if (!c.k)
-			return -ENOMEM;
+		c.k = chan_buf_alloc(array_size(c.n, sizeof(*c.k) +
+						sizeof(*c.order)),
+				     &c.k_charge);
+		if (IS_ERR(c.k))
+			return PTR_ERR(c.k);
+		memset(c.k, 0, array_size(c.n, sizeof(*c.k)));
 		c.order = (u32 *)(c.k + c.n);
 	}
 	atomic_set(&sel.state, CHAN_SEL_OPEN);
@@ -394,45 +484,18 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	if (ret)
 		goto put_cases;
 	/*
-	 * The answer must have somewhere to go before anything moves: the
-	 * struct is written back whole at the end, so write back now what
-	 * was read, which changes nothing the caller can tell.
+	 * The answer must have somewhere to go before anything moves: write
+	 * back now what was read, which changes nothing the caller can tell.
 	 */
-	if (copy_to_user(uarg, &s, sizeof(s))) {
+	if (chan_select_answer(uarg, s.index, s.ok)) {
 		ret = -EFAULT;
 		goto put_cases;
 	}
 
 	ret = chan_select_run(&c, &how, &sel);
-	if (ret < 0)
-		goto put_cases;
-	kc = &c.k[ret];
-	s.index = ret;
-	s.ok = sel.status == CHAN_W_DONE;
-	/*
-	 * Both copies were checked before anything moved; only a racing
-	 * munmap (or an injected fault) makes them fail now.
-	 */
-	if (copy_to_user(uarg, &s, sizeof(s))) {
-		/* A send that went through cannot be taken back (uapi). */
-		if (!(kc->w.send && s.ok))
-			ret = -EFAULT;
-	} else if (!kc->w.send && s.ok &&
-		   copy_to_user(kc->uelem, kc->w.elem, kc->ch->elem_size)) {
-		ret = -EFAULT;
-	}
-	if (ret == -EFAULT && !kc->w.send && s.ok) {
-		/*
-		 * The element left its channel: it goes back in front (R5).
-		 * Its home must not fail to come, or the element is lost.
-		 */
-		msg = chan_msg_alloc(kc->ch, 1, GFP_KERNEL | __GFP_NOFAIL);
-		memcpy(msg->data, kc->w.elem, kc->ch->elem_size);
-		INIT_LIST_HEAD(&t.senders);
-		t.owned = 1;
-		t.admit = false;
-		chan_recv_undo(kc->ch, &t, msg);
-	}
+	if (ret >= 0)
+		ret = chan_select_finish(&c, uarg, ret,
+					 sel.status == CHAN_W_DONE);
 
 put_cases:
 	chan_select_put(&c);

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * L6 (with X2, X5): a select's waiters that can no longer be had, because
+ * another case of it won, cost their queue nothing after the first look;
+ * no loop under a channel's lock walks them again for every element.
+ *
+ * Channel A (1-byte elements, cap 131072) and channel B (unbuffered).  Four
+ * processes, pinned to CPU 0, each block in a select over 4095 receive
+ * cases on A and one on B, so A has 16380 receive waiters.  Then this
+ * process, pinned to CPU 0 as SCHED_FIFO with RT throttling off, so the
+ * selectors cannot run, closes B: that wins every select, but their
+ * waiters stay on A until their owners run.  It writes one element to A,
+ * which must find that no waiter on A can be had, and reads its fdinfo
+ * still holding the CPU: chan-recv-waiters must be 0 (L6: pruned at the
+ * first look).  A write(2) of 65536 elements to A must then take about as
+ * long as on an idle channel: under 5 s (30 s on the debug kernel), not
+ * 16380 waiters * 65536 elements under the lock.  Afterwards each select
+ * returns B's case with ok = 0 (X5), and A holds all 65537 elements (R5).
+ */
+#include "hard.h"
+
+#define NSEL		4
+#define PER_SEL		4095	/* receive cases on A; one more on B */
+#define ACAP		131072
+#define BATCH		65536
+
+static int a, b;
+
+/* A selector: 4095 receive cases on A, the last one on B. */
+static void selector(void)
+{
+	static struct chan_select_case cases[PER_SEL + 1];
+	struct chan_select s;
+	uint8_t dst[2];
+	int i, r;
+
+	hard_pin(0);
+	for (i = 0; i <= PER_SEL; i++) {
+		cases[i].fd = (uint32_t)(i < PER_SEL ? a : b);
+		cases[i].op = CHAN_SELECT_RECV;
+		cases[i].elem = (uintptr_t)&dst[i < PER_SEL ? 0 : 1];
+		cases[i].reserved = 0;
+	}
+	memset(&s, 0, sizeof(s));
+	s.cases = (uintptr_t)cases;
+	s.ncases = PER_SEL + 1;
+	s.index = 0xdeadbeef;
+	s.ok = 0xdeadbeef;
+	r = ioctl(a, CHAN_IOC_SELECT, &s);
+	if (r != PER_SEL || s.index != PER_SEL || s.ok != 0) {
+		fprintf(stderr, "l6_dead_waiters: selector %d: ioctl %d (%s), index %u, ok %u; want B's case %d with ok 0\n",
+			(int)getpid(), r, r < 0 ? strerrorname_np(errno) : "",
+			s.index, s.ok, PER_SEL);
+		_exit(3);
+	}
+	_exit(0);
+}
+
+static void set_sched(int policy, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	CHECK_SYS("L6", sched_setscheduler(0, policy, &sp));
+}
+
+static void body(void)
+{
+	const char *kernel = getenv("CHAN_KERNEL");
+	int64_t bound = kernel && !strcmp(kernel, "debug") ? 30 : 5;
+	int64_t t0, t1, t2;
+	long long waiters;
+	pid_t pid[NSEL];
+	static uint8_t big[BATCH];
+	uint8_t x = 1;
+	ssize_t n;
+	int i;
+
+	a = CHECK_OK("L6", chan_make(1, ACAP, 0));
+	b = CHECK_OK("L6", chan_make(1, 0, 0));
+
+	STEP("four selects queue 4095 receive cases each on A");
+	for (i = 0; i < NSEL; i++) {
+		pid[i] = fork_child();
+		if (pid[i] == 0)
+			selector();
+	}
+	while (hard_fdinfo(a, "chan-recv-waiters") != NSEL * PER_SEL) {
+		for (i = 0; i < NSEL; i++)
+			CHECK_EQ("L6", hard_wait_for(pid[i], 0), -1);
+		usleep(10000);
+	}
+
+	STEP("SCHED_FIFO on CPU 0: close B, one element to A, look at A");
+	hard_write("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	hard_pin(0);
+	set_sched(SCHED_FIFO, 50);
+	CHECK_EQ("K1", chan_close(b), 0);
+	t0 = now_ns();
+	CHECK_EQ("P3", write(a, &x, 1), 1);
+	t1 = now_ns();
+	waiters = hard_fdinfo(a, "chan-recv-waiters");
+
+	STEP("SCHED_FIFO on CPU 0: a write(2) of 65536 elements to A");
+	memset(big, 2, sizeof(big));
+	t2 = now_ns();
+	n = write(a, big, sizeof(big));
+	t2 = now_ns() - t2;
+	set_sched(SCHED_OTHER, 0);
+
+	fprintf(stderr, "l6_dead_waiters: one element past %d dead waiters: %lld us; chan-recv-waiters then %lld; write(2) of %d elements: %lld ms\n",
+		NSEL * PER_SEL, (long long)(t1 - t0) / 1000, waiters, BATCH,
+		(long long)t2 / 1000000);
+	CHECK_EQ("P3", n, BATCH);
+	SOFT("L6", waiters == 0,
+	     "chan-recv-waiters is %lld after a send looked at every waiter of A; want 0 (dead waiters pruned at the first look)",
+	     waiters);
+	SOFT("L6", t2 < bound * 1000000000,
+	     "a write(2) of %d elements past dead waiters took %lld ms, want < %lld s",
+	     BATCH, (long long)t2 / 1000000, (long long)bound);
+
+	STEP("the selects return B's case, closed");
+	for (i = 0; i < NSEL; i++) {
+		int status = hard_wait_for(pid[i], 60000);
+
+		CHECK("X5", status != -1);
+		SOFT("X5", WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "selector %d ended with status %#x", (int)pid[i], status);
+	}
+	CHECK_EQ("L6", hard_fdinfo(a, "chan-recv-waiters"), 0);
+	CHECK_EQ("R5", chan_info_of(a).len, BATCH + 1);
+	close(a);
+	close(b);
+	hard_finish();
+}
+
+int main(void)
+{
+	hard_main("L6 X5", "dead select waiters cost a batch nothing",
+		  240, 0, body);
+}

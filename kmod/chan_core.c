@@ -835,7 +835,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_undo);
  * @c: records the charge, for chan_buf_free()
  *
  * What a call holds while it blocks counts against the caller's budget and
- * memory cgroup like a channel's buffer (L5).
+ * memory cgroup like a channel's buffer (L5).  The budget pays for what the
+ * allocator really hands out: a 64 KiB buffer plus a header is 128 KiB.
  *
  * Return: the buffer, or ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
  */
@@ -844,7 +845,8 @@ void *chan_buf_alloc(size_t bytes, struct chan_charge *c)
 	void *buf;
 	int err;
 
-	err = chan_charge_take(c, bytes);
+	/* kvmalloc()'s vmalloc fallback takes no more than this either. */
+	err = chan_charge_take(c, kmalloc_size_roundup(bytes));
 	if (err)
 		return ERR_PTR(err);
 	buf = kvmalloc(bytes, CHAN_GFP);

@@ -263,7 +263,10 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	n = chan_rw_elems(ch, count);
 	if (n < 0)
 		return n;
-	n = min_t(size_t, n, max_t(size_t, CHAN_RW_CHUNK / ch->elem_size, 1));
+	/* The elements and their chan_msg header fit one 64 KiB allocation. */
+	n = min_t(size_t, n, max_t(size_t, (CHAN_RW_CHUNK -
+					     sizeof(struct chan_msg)) /
+					    ch->elem_size, 1));
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
 	if (chan_user_writable(buf, n * ch->elem_size))
 		return -EFAULT;

@@ -126,6 +126,20 @@ static u32 chan_room(const struct chan *ch)
 	return used < ch->cap ? ch->cap - used : 0;
 }
 
+/*
+ * Reserve a slot for an element a sender hands straight to a receive, until
+ * that receive delivers it: if the copy-out faults, the element goes back
+ * into the slot rather than beyond the capacity.  Only an unbuffered
+ * channel, or one whose every slot receives in flight hold, has none.
+ */
+static bool chan_hold_slot(struct chan *ch)
+{
+	if (!chan_room(ch))
+		return false;
+	ch->held++;
+	return true;
+}
+
 static void chan_free_msgs(struct list_head *msgs)
 {
 	struct chan_msg *msg, *tmp;
@@ -401,6 +415,7 @@ static u32 chan_take(struct chan *ch, u8 *dst, u32 n, struct chan_take *t,
 	chan_complete(ch, w, CHAN_W_DONE, wk);
 	t->seq = ch->ring_seq++;
 	t->count = 1;
+	t->held = chan_hold_slot(ch);
 	return 1;
 }
 
@@ -513,7 +528,7 @@ static void chan_hand_over(struct chan *ch, struct chan_waiter *r,
 {
 	memcpy(r->elem, elem, ch->elem_size);
 	r->seq = ch->ring_seq++;
-	r->held = false;
+	r->held = chan_hold_slot(ch);
 	ch->nrecvq--;
 	chan_complete(ch, r, CHAN_W_DONE, wk);
 }
@@ -974,7 +989,7 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 	if (rc == CHAN_CLAIM_OK) {
 		memcpy(w->elem, peer->elem, ch->elem_size);
 		w->seq = ch->ring_seq++;
-		w->held = false;
+		w->held = chan_hold_slot(ch);
 		ch->nsendq--;
 		chan_complete(ch, peer, CHAN_W_DONE, wk);
 		status = CHAN_W_DONE;

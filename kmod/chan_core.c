@@ -1222,13 +1222,16 @@ EXPORT_SYMBOL_IF_KUNIT(chan_release_fd);
  */
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 {
-	size_t charge = sizeof(struct chan) + (size_t)elem_size * cap;
+	size_t charge;
 	struct chan *ch;
 	int err;
 
 	err = chan_limits_check(elem_size, cap);
 	if (err)
 		return ERR_PTR(err);
+	/* What the allocators hand out, as chan_buf_alloc() charges it. */
+	charge = sizeof(struct chan) +
+		 kmalloc_size_roundup((size_t)elem_size * cap);
 	err = chan_limits_charge(uid, charge);
 	if (err)
 		return ERR_PTR(err);

@@ -72,8 +72,10 @@ struct chan_case {
 int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns);
 
 /*
- * Goroutines (G1): fn(arg) on a new detached thread with a small stack
- * (64 KiB unless chan_go_stack_size() said otherwise).
+ * Goroutines (G1): fn(arg) on a new detached thread with a small stack:
+ * 64 KiB, or sysconf(_SC_THREAD_STACK_MIN) if larger, unless
+ * chan_go_stack_size() said otherwise; the room the C library takes for
+ * the static TLS is added to it.
  */
 int chan_go(void *(*fn)(void *), void *arg);
 /* Stack size of later chan_go() threads; -EINVAL below the system minimum. */

@@ -10,6 +10,7 @@
 #define WGTEST_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,27 @@ static inline int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* chan_go()'s default stack: 64 KiB, or the C library's minimum if larger. */
+static inline size_t goroutine_default_stack(void)
+{
+	long min = sysconf(_SC_THREAD_STACK_MIN);
+
+	return min > 64 * 1024 ? (size_t)min : 64 * 1024;
+}
+
+/* The stack size of the calling thread, as the C library reports it. */
+static inline size_t own_stack_size(void)
+{
+	pthread_attr_t attr;
+	size_t size = 0;
+	void *addr;
+
+	CHECK_EQ(pthread_getattr_np(pthread_self(), &attr), 0);
+	CHECK_EQ(pthread_attr_getstack(&attr, &addr, &size), 0);
+	pthread_attr_destroy(&attr);
+	return size;
 }
 
 static inline void sleep_ns(int64_t ns)

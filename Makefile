@@ -12,7 +12,7 @@
 #                     (TORTURE_SECONDS=N, default 600)
 #   make fuzz         the bad-input fuzzer on the debug kernel (FUZZ_SECONDS=N)
 #   make check-kcsan  the torture on a KCSAN kernel
-#   make install      headers and libraries (DESTDIR=, PREFIX=)
+#   make install      headers and libraries (DESTDIR=, PREFIX=, LIBDIR=)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)

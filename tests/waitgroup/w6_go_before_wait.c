@@ -95,7 +95,7 @@ int main(void)
 	CHECK_EQ(waitgroup_add(&wg, -INT32_MAX), 0);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);
 	/* No thread can get a stack this large: pthread_create fails. */
-	CHECK_EQ(chan_go_stack_size((size_t)1 << 62), 0);
+	CHECK_EQ(chan_go_stack_size(SIZE_MAX / 4 * 3), 0);
 	i = waitgroup_go(&wg, must_not_run, NULL);
 	if (i != -EAGAIN && i != -ENOMEM)
 		FAIL("waitgroup_go with an impossible stack returned %d", i);

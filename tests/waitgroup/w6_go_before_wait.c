@@ -100,7 +100,7 @@ int main(void)
 	if (i != -EAGAIN && i != -ENOMEM)
 		FAIL("waitgroup_go with an impossible stack returned %d", i);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);
-	CHECK_EQ(chan_go_stack_size(64 * 1024), 0);
+	CHECK_EQ(chan_go_stack_size(goroutine_default_stack()), 0);
 	sleep_ns(10 * NSEC_PER_MSEC);
 
 	test_pass("counted before the thread exists; failures undo");

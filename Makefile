@@ -12,7 +12,9 @@
 #                     (TORTURE_SECONDS=N, default 600)
 #   make fuzz         the bad-input fuzzer on the debug kernel (FUZZ_SECONDS=N)
 #   make check-kcsan  the torture on a KCSAN kernel
-#   make install      headers and libraries (DESTDIR=, PREFIX=)
+#   make check-cross  libchan's host tests for aarch64, armhf and i386 under
+#                     qemu's user mode (tests/m32/cross)
+#   make install      headers and libraries (DESTDIR=, PREFIX=, LIBDIR=)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
@@ -24,7 +26,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan check-cross install clean help
 
 all: module userlib
 
@@ -58,6 +60,9 @@ fuzz: tests
 
 check-kcsan: tests
 	tests/torture/kcsan
+
+check-cross:
+	tests/m32/cross
 
 install: userlib
 	$(MAKE) -C userlib install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

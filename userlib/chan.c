@@ -26,16 +26,14 @@ static atomic_bool api_checked;
 
 static int check_api(int dev)
 {
-	struct chan_query q = { 0 };
+	int err;
 
 	if (atomic_load_explicit(&api_checked, memory_order_acquire))
 		return 0;
-	if (ioctl(dev, CHAN_IOC_QUERY, &q) < 0)
-		return -errno;
-	if (q.version != CHAN_API_VERSION)
-		return -EPROTONOSUPPORT;
-	atomic_store_explicit(&api_checked, true, memory_order_release);
-	return 0;
+	err = chan_query_api(dev);
+	if (!err)
+		atomic_store_explicit(&api_checked, true, memory_order_release);
+	return err;
 }
 
 int chan_make(size_t elem_size, size_t cap, unsigned int flags)
@@ -70,26 +68,6 @@ int chan_dup(int ch, unsigned int mode)
 	int fd = ioctl(ch, CHAN_IOC_DUP, &d);
 
 	return fd < 0 ? -errno : fd;
-}
-
-/*
- * An absolute CLOCK_MONOTONIC deadline, so a restarted call waits no longer.
- * Shared with select.c; the version script keeps it out of the ABI.
- */
-int chan_deadline_after(int64_t timeout_ns, __u64 *deadline)
-{
-	struct timespec now;
-	int64_t now_ns;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now))
-		return -errno;
-	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	/* The kernel keeps time in a signed 64-bit ktime: saturate there. */
-	if (timeout_ns > INT64_MAX - now_ns)
-		*deadline = INT64_MAX;
-	else
-		*deadline = (uint64_t)(now_ns + timeout_ns);
-	return 0;
 }
 
 static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)

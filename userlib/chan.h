@@ -64,16 +64,20 @@ struct chan_case {
 
 /*
  * Go's select: exactly one of the n cases proceeds (X2), chosen at random
- * among those ready (X3); returns its index and sets its ok.  n is 1 to
- * CHAN_SELECT_MAX.  timeout_ns 0 is Go's default: -EAGAIN if no case is
+ * among those ready (X3); returns its index and sets its ok.  n is 0 to
+ * CHAN_SELECT_MAX; 0 is Go's select {}, which only waits for the timeout
+ * or a signal (X8).  timeout_ns 0 is Go's default: -EAGAIN if no case is
  * ready (X4).  -ETIMEDOUT, -EBADF (a case's fd is not a channel or its mode
- * forbids the case; nothing moved), -EINVAL, -EINTR, -EFAULT.
+ * forbids the case; nothing moved), -EINVAL, -EINTR, -EFAULT (an elem).
+ * cases must be n readable and writable structs: the library reads them.
  */
 int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns);
 
 /*
- * Goroutines (G1): fn(arg) on a new detached thread with a small stack
- * (64 KiB unless chan_go_stack_size() said otherwise).
+ * Goroutines (G1): fn(arg) on a new detached thread with a small stack:
+ * 64 KiB, or sysconf(_SC_THREAD_STACK_MIN) if larger, unless
+ * chan_go_stack_size() said otherwise; the room the C library takes for
+ * the static TLS is added to it.
  */
 int chan_go(void *(*fn)(void *), void *arg);
 /* Stack size of later chan_go() threads; -EINVAL below the system minimum. */

@@ -39,6 +39,12 @@
 _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
 	       _Alignof(_Atomic uint64_t) <= 8,
 	       "struct waitgroup.state must be able to hold an atomic");
+/*
+ * A C library that emulates 64-bit atomics with a lock keeps the lock in
+ * its own process: a group shared by processes (W4) would not be atomic.
+ */
+_Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
+	       "wait groups need lock-free 64-bit atomics");
 
 static _Atomic uint64_t *wg_state(struct waitgroup *wg)
 {
@@ -55,6 +61,43 @@ static uint32_t *wg_futex(struct waitgroup *wg)
 static uint32_t wg_count(uint64_t s)
 {
 	return (uint32_t)((s & WG_COUNT_MASK) >> WG_COUNT_SHIFT);
+}
+
+/*
+ * The futex call whose timeout is this program's struct timespec.  Where a
+ * 32-bit ABI has a 64-bit time_t (_TIME_BITS=64, Debian's armhf default
+ * since trixie), SYS_futex reads the old 32-bit layout, and a deadline's
+ * nanoseconds would be read as zero: that is futex_time64's.  x32 and the
+ * 64-bit ABIs have no futex_time64, and need none.
+ */
+static long wg_futex_call(uint32_t *uaddr, int op, uint32_t val,
+			  const struct timespec *ts, uint32_t val3)
+{
+#ifdef SYS_futex_time64
+	if (sizeof(time_t) > sizeof(long)) {
+		long ret = syscall(SYS_futex_time64, uaddr, op, val, ts, NULL,
+				   val3);
+#ifdef SYS_futex
+		/* A kernel before 5.1: its old call, with a 32-bit deadline. */
+		if (ret < 0 && errno == ENOSYS) {
+			struct { long tv_sec, tv_nsec; } old, *oldp = NULL;
+
+			if (ts) {
+				old.tv_sec = ts->tv_sec > LONG_MAX ? LONG_MAX
+								   : (long)ts->tv_sec;
+				old.tv_nsec = ts->tv_nsec;
+				oldp = &old;
+			}
+			ret = syscall(SYS_futex, uaddr, op, val, oldp, NULL,
+				      val3);
+		}
+#endif
+		return ret;
+	}
+#endif
+#ifdef SYS_futex
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, val3);
+#endif
 }
 
 /* Hardening rule 24: only a group that never leaves the process is private. */
@@ -105,8 +148,7 @@ int waitgroup_add(struct waitgroup *wg, int delta)
 	 * which futex users must tolerate anyway (glibc mutexes do the same).
 	 */
 	if ((old & WG_WAITERS) && !(new & WG_WAITERS))
-		syscall(SYS_futex, uaddr, FUTEX_WAKE | priv, INT_MAX,
-			NULL, NULL, 0);
+		wg_futex_call(uaddr, FUTEX_WAKE | priv, INT_MAX, NULL, 0);
 	return 0;
 }
 
@@ -142,8 +184,8 @@ static int wg_sleep(struct waitgroup *wg, uint64_t s,
 	 * touched again.
 	 */
 	for (;;) {
-		ret = syscall(SYS_futex, wg_futex(wg), op, seq, deadline,
-			      NULL, FUTEX_BITSET_MATCH_ANY);
+		ret = wg_futex_call(wg_futex(wg), op, seq, deadline,
+				    FUTEX_BITSET_MATCH_ANY);
 		if (ret < 0 && errno != EAGAIN && errno != EINTR &&
 		    errno != ETIMEDOUT)
 			return -errno;
@@ -169,7 +211,7 @@ int waitgroup_wait_timeout(struct waitgroup *wg, int64_t timeout_ns)
 {
 	uint64_t s = atomic_load_explicit(wg_state(wg), memory_order_acquire);
 	struct timespec deadline;
-	int64_t now_ns, end_ns;
+	int64_t now_ns, end_ns, end_sec;
 
 	/* Checked before the clock, which may be a system call (W2). */
 	if (wg_count(s) == 0)
@@ -184,7 +226,11 @@ int waitgroup_wait_timeout(struct waitgroup *wg, int64_t timeout_ns)
 	now_ns = (int64_t)deadline.tv_sec * 1000000000 + deadline.tv_nsec;
 	end_ns = timeout_ns > INT64_MAX - now_ns ? INT64_MAX
 						  : now_ns + timeout_ns;
-	deadline.tv_sec = end_ns / 1000000000;
+	/* A 32-bit time_t holds 68 years of uptime: wait that long at most. */
+	end_sec = end_ns / 1000000000;
+	if (sizeof(time_t) < sizeof(int64_t) && end_sec > INT32_MAX)
+		end_sec = INT32_MAX;
+	deadline.tv_sec = (time_t)end_sec;
 	deadline.tv_nsec = end_ns % 1000000000;
 	return wg_sleep(wg, s, &deadline);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * G1: chan_go runs a function on a new detached thread with a small stack
- * (64 KiB by default, settable), so that thousands can block at once.
+ * (64 KiB by default, or the C library's minimum if larger; settable), so that thousands can block at once.
  *
  * 10,000 goroutines block together on a wait group (as they would on a
  * channel), all alive at the same time; the memory they cost is measured
@@ -19,7 +19,6 @@
 
 #define GOROUTINES	10000
 #define GOROUTINES_DEBUG 2000
-#define DEFAULT_STACK	(64 * 1024)
 /* Half of a 1 GiB VM for 10,000 blocked goroutines, user and kernel side. */
 #define BUDGET_BYTES	(512LL << 20)
 
@@ -42,18 +41,6 @@ const char *__asan_default_options(void)
 static struct waitgroup started, gate, finished;
 static int goroutines = GOROUTINES;
 static atomic_int passed;
-
-static size_t own_stack_size(void)
-{
-	pthread_attr_t attr;
-	size_t size = 0;
-	void *addr;
-
-	CHECK_EQ(pthread_getattr_np(pthread_self(), &attr), 0);
-	CHECK_EQ(pthread_attr_getstack(&attr, &addr, &size), 0);
-	pthread_attr_destroy(&attr);
-	return size;
-}
 
 struct probe {
 	size_t stack;
@@ -178,14 +165,15 @@ int main(void)
 
 	/* Default and settable stack size, as the threads see it. */
 	stack = probe_stack();
-	if (stack < DEFAULT_STACK || stack > DEFAULT_STACK + 64 * 1024)
-		FAIL("default goroutine stack is %zu bytes, expected 64 KiB", stack);
+	if (stack < goroutine_default_stack() || stack > goroutine_default_stack() + 64 * 1024)
+		FAIL("default goroutine stack is %zu bytes, expected %zu",
+		     stack, goroutine_default_stack());
 	CHECK_EQ(chan_go_stack_size(1), -EINVAL);
 	CHECK_EQ(chan_go_stack_size(256 * 1024), 0);
 	stack = probe_stack();
 	if (stack < 256 * 1024 || stack > 320 * 1024)
 		FAIL("goroutine stack is %zu bytes after setting 256 KiB", stack);
-	CHECK_EQ(chan_go_stack_size(DEFAULT_STACK), 0);
+	CHECK_EQ(chan_go_stack_size(goroutine_default_stack()), 0);
 	CHECK_EQ(chan_go(NULL, NULL), -EINVAL);
 
 	make_room_for_threads(goroutines + 1000);

@@ -95,12 +95,12 @@ int main(void)
 	CHECK_EQ(waitgroup_add(&wg, -INT32_MAX), 0);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);
 	/* No thread can get a stack this large: pthread_create fails. */
-	CHECK_EQ(chan_go_stack_size((size_t)1 << 62), 0);
+	CHECK_EQ(chan_go_stack_size(SIZE_MAX / 4 * 3), 0);
 	i = waitgroup_go(&wg, must_not_run, NULL);
 	if (i != -EAGAIN && i != -ENOMEM)
 		FAIL("waitgroup_go with an impossible stack returned %d", i);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);
-	CHECK_EQ(chan_go_stack_size(64 * 1024), 0);
+	CHECK_EQ(chan_go_stack_size(goroutine_default_stack()), 0);
 	sleep_ns(10 * NSEC_PER_MSEC);
 
 	test_pass("counted before the thread exists; failures undo");

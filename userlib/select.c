@@ -47,11 +47,14 @@ _Static_assert(CHAN_OP_SEND == CHAN_SELECT_SEND &&
  *
  * While the fd is open the module cannot be unloaded (L3), so the fd stays
  * /dev/chan unless the program itself closes it (closefrom() in a daemon, a
- * loop over /proc/self/fd) and the number is reused.  Each call checks with
- * fstat() that the fd is still a character device with /dev/chan's number,
- * before an ioctl reaches a foreign file; if not, the number is no longer
- * ours to close, and a new /dev/chan fd is opened, which also finds a
- * module reloaded meanwhile under another minor number.
+ * loop over /proc/self/fd), which chan_select(3) asks programs not to do, as
+ * for any library's descriptors.  A select does not pay a system call to
+ * check it: when the ioctl fails in a way that a closed or foreign fd
+ * would (EBADF, ENOTTY, ENODEV, EINVAL, EIO), fstat() tells whether the fd
+ * is still a character device with /dev/chan's number.  If not, the number
+ * is no longer ours to close; a new /dev/chan fd is opened, which also finds
+ * a module reloaded meanwhile under another minor number, and the select is
+ * issued once more.
  */
 static _Atomic uint64_t dev_word;
 
@@ -73,15 +76,18 @@ static int still_dev(uint64_t word)
 	       kernel_dev(st.st_rdev) == (uint32_t)(word >> 32);
 }
 
-/* The /dev/chan fd, opened if need be; or -errno. */
-static int chan_dev(void)
+/*
+ * The /dev/chan fd, opened if need be; or -errno.  @check: make sure the
+ * published fd is still /dev/chan, and replace it if not.
+ */
+static int chan_dev(int check)
 {
 	uint64_t word = atomic_load_explicit(&dev_word, memory_order_acquire);
 	struct stat st;
 	int fd, err;
 
 	for (;;) {
-		if (word && still_dev(word))
+		if (word && (!check || still_dev(word)))
 			return word_fd(word);
 		fd = open("/dev/chan", O_RDWR | O_CLOEXEC);
 		if (fd < 0)
@@ -104,6 +110,22 @@ static int chan_dev(void)
 			return fd;
 		/* Another thread published first: check and use its fd. */
 		close(fd);
+	}
+}
+
+/*
+ * Whether a select that failed with @err may have gone to a file that is no
+ * longer our /dev/chan fd @dev (closed, or its number reused).
+ */
+static int dev_suspect(int err, int dev)
+{
+	uint64_t word = atomic_load_explicit(&dev_word, memory_order_acquire);
+
+	switch (err) {
+	case EBADF: case ENOTTY: case ENODEV: case EINVAL: case EIO:
+		return word_fd(word) != dev || !still_dev(word);
+	default:
+		return 0;
 	}
 }
 
@@ -170,7 +192,7 @@ int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns)
 		if (ret)
 			return ret;
 	}
-	dev = chan_dev();
+	dev = chan_dev(0);
 	if (dev < 0)
 		return dev;
 	if (n > SELECT_STACK_CASES) {
@@ -189,10 +211,19 @@ int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns)
 	s.cases = (uintptr_t)kc;
 
 	ret = ioctl(dev, CHAN_IOC_SELECT, &s);
+	if (ret < 0 && dev_suspect(errno, dev)) {
+		dev = chan_dev(1);
+		if (dev < 0) {
+			ret = dev;
+			goto out;
+		}
+		ret = ioctl(dev, CHAN_IOC_SELECT, &s);
+	}
 	if (ret < 0)
 		ret = -errno;
 	else
 		cases[ret].ok = s.ok;
+out:
 	if (kc != stack)
 		free(kc);
 	return ret;

@@ -24,13 +24,30 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module userlib tests needs-cc check check-first-run demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
+ifneq ($(wildcard $(KDIR)/Makefile),)
 module:
-	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR= or apt-get install linux-headers-amd64" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+# No kernel build tree at all: tests/needs names the headers package (the
+# running kernel's if the archive has them, else Debian's default), installs
+# it as root, and make starts over to find it.
+module:
+	@case "$(origin KDIR)" in command*|environment*) \
+		echo "make: KDIR=$(KDIR) is not a kernel build tree (no Makefile there)" >&2; exit 1 ;; esac
+	@test -z "$(CHAN_HEADERS_TRIED)" || { echo "make: kernel headers were installed, but neither" \
+		"/lib/modules/$(shell uname -r)/build nor /usr/src/linux-headers-* has them: set KDIR=" >&2; exit 1; }
+	@tests/needs headers
+	@$(MAKE) --no-print-directory module CHAN_HEADERS_TRIED=1
+endif
+
+# A compiler and libc first (tests/needs: installed as root, named otherwise).
+userlib tests: needs-cc
+needs-cc:
+	@tests/needs cc
 
 userlib:
 	$(MAKE) -C userlib

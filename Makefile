@@ -5,6 +5,8 @@
 #   make              the module (kmod/chan.ko) and libchan
 #   make check        everything, tested in QEMU (debug and stock kernels)
 #   make demo         a channel example in a VM on Debian's stock kernel
+#   make check-first-run  make demo in a fresh Debian root, as a user and as
+#                     root (tests/first-run; about 10 minutes)
 #   make lint         sparse and checkpatch on kmod/ and uapi/
 #   make bench        chan against pipes, eventfd, futexes, sockets, mqueues,
 #                     a condvar channel and Go, in one VM run (BENCH_QUICK=1)
@@ -60,6 +62,9 @@ check:
 
 demo:
 	tests/demo
+
+check-first-run:
+	tests/first-run
 
 lint:
 	tests/lint

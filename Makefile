@@ -26,7 +26,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests needs-cc check check-first-run demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module userlib tests check check-first-run demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
@@ -46,10 +46,12 @@ module:
 	@$(MAKE) --no-print-directory module CHAN_HEADERS_TRIED=1
 endif
 
-# A compiler and libc first (tests/needs: installed as root, named otherwise).
+# What a target needs from Debian, asked for before anything is built
+# (tests/needs: installed as root, named in one apt-get line otherwise).
 userlib tests: needs-cc
-needs-cc:
-	@tests/needs cc
+# (needs-% is not .PHONY: make skips pattern rules for those.)
+needs-%:
+	@tests/needs $*
 
 userlib:
 	$(MAKE) -C userlib
@@ -69,16 +71,16 @@ check-first-run:
 lint:
 	tests/lint
 
-bench: tests
+bench: needs-bench tests
 	tests/bench/run
 
-torture: tests
+torture: needs-torture tests
 	tests/torture/run
 
-fuzz: tests
+fuzz: needs-fuzz tests
 	tests/fuzz/run
 
-check-kcsan: tests
+check-kcsan: needs-torture needs-kcsan tests
 	tests/torture/kcsan
 
 install: userlib

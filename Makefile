@@ -6,7 +6,7 @@
 #   make check        everything, tested in QEMU (debug and stock kernels)
 #   make demo         a channel example in a VM on Debian's stock kernel
 #   make check-first-run  make demo in a fresh Debian root, as a user and as
-#                     root (tests/first-run; about 10 minutes)
+#                     root (tests/first-run; about 12 minutes)
 #   make lint         sparse and checkpatch on kmod/ and uapi/
 #   make bench        chan against pipes, eventfd, futexes, sockets, mqueues,
 #                     a condvar channel and Go, in one VM run (BENCH_QUICK=1)

@@ -5,6 +5,8 @@
 #   make              the module (kmod/chan.ko) and libchan
 #   make check        everything, tested in QEMU (debug and stock kernels)
 #   make demo         a channel example in a VM on Debian's stock kernel
+#   make check-first-run  make demo in a fresh Debian root, as a user and as
+#                     root (tests/first-run; about 12 minutes)
 #   make lint         sparse and checkpatch on kmod/ and uapi/
 #   make bench        chan against pipes, eventfd, futexes, sockets, mqueues,
 #                     a condvar channel and Go, in one VM run (BENCH_QUICK=1)
@@ -26,13 +28,32 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan check-cross install clean help
+.PHONY: all module userlib tests check check-first-run check-cross demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
+ifneq ($(wildcard $(KDIR)/Makefile),)
 module:
-	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR= or apt-get install linux-headers-amd64" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+# No kernel build tree at all: tests/needs names the headers package (the
+# running kernel's if the archive has them, else Debian's default), installs
+# it as root, and make starts over to find it.
+module:
+	@case "$(origin KDIR)" in command*|environment*) \
+		echo "make: KDIR=$(KDIR) is not a kernel build tree (no Makefile there)" >&2; exit 1 ;; esac
+	@test -z "$(CHAN_HEADERS_TRIED)" || { echo "make: kernel headers were installed, but neither" \
+		"/lib/modules/$(shell uname -r)/build nor /usr/src/linux-headers-* has them: set KDIR=" >&2; exit 1; }
+	@tests/needs headers
+	@$(MAKE) --no-print-directory module CHAN_HEADERS_TRIED=1
+endif
+
+# What a target needs from Debian, asked for before anything is built
+# (tests/needs: installed as root, named in one apt-get line otherwise).
+userlib tests: needs-cc
+# (needs-% is not .PHONY: make skips pattern rules for those.)
+needs-%:
+	@tests/needs $*
 
 userlib:
 	$(MAKE) -C userlib
@@ -46,22 +67,25 @@ check:
 demo:
 	tests/demo
 
+check-first-run:
+	tests/first-run
+
 lint:
 	tests/lint
 
-bench: tests
+bench: needs-bench tests
 	tests/bench/run
 
-torture: tests
+torture: needs-torture tests
 	tests/torture/run
 
-fuzz: tests
+fuzz: needs-fuzz tests
 	tests/fuzz/run
 
-check-kcsan: tests
+check-kcsan: needs-torture needs-kcsan tests
 	tests/torture/kcsan
 
-check-cross:
+check-cross: needs-cross tests
 	tests/m32/cross
 
 install: userlib

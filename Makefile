@@ -14,11 +14,25 @@
 #   make check-kcsan  the torture on a KCSAN kernel
 #   make install      headers and libraries (DESTDIR=, PREFIX=)
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
-ifeq ($(wildcard $(KDIR)/Makefile),)
-# This machine runs a kernel it has no headers for (a container, a VM):
-# build against Debian's packaged headers for its stock kernel instead.
-override KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+# Which kernel headers: KDIR= if given; else the running kernel's, if they
+# are installed; else (a container, a VM, a machine about to boot a new
+# kernel) the newest installed in version order, the generic flavour before
+# -rt or -cloud of the same version.  `make module` says which and why.
+ifeq ($(origin KDIR),undefined)
+running := $(shell uname -r)
+ifneq ($(wildcard /lib/modules/$(running)/build/Makefile),)
+KDIR := /lib/modules/$(running)/build
+kdir-why := the headers of the running kernel, $(running)
+else
+KDIR := $(shell ls -d /usr/src/linux-headers-*/.config 2>/dev/null | \
+	sed 's|/\.config$$||' | \
+	awk '{ v = $$0; sub(".*/linux-headers-", "", v); g = v ~ /-(rt|cloud)-/ ? 0 : 1; \
+	       sub("-[a-z].*", "", v); print v, g, $$0 }' | \
+	sort -k1,1V -k2,2n | tail -n 1 | cut -d' ' -f3)
+kdir-why := the newest installed headers: there are none for the running kernel, $(running)
+endif
+else
+kdir-why := KDIR= was given
 endif
 
 PREFIX ?= /usr/local
@@ -30,6 +44,7 @@ all: module userlib
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR= or apt-get install linux-headers-amd64" >&2; exit 1; }
+	@echo "make: building chan.ko against $(KDIR): $(kdir-why)"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userlib:

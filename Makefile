@@ -3,7 +3,9 @@
 # chan: Go's channels as a Linux kernel facility.
 #
 #   make              the module (kmod/chan.ko) and libchan
-#   make check        everything, tested in QEMU (debug and stock kernels)
+#   make check        everything, tested in QEMU (debug, stock, stock-6.12
+#                     and rt-6.12 kernels; CHAN_KERNELS="NAME..." for others)
+#   make check-debug-6.12  every suite on the 6.12 debug kernel
 #   make demo         a channel example in a VM on Debian's stock kernel
 #   make lint         sparse and checkpatch on kmod/ and uapi/
 #   make bench        chan against pipes, eventfd, futexes, sockets, mqueues,
@@ -38,7 +40,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module userlib tests check check-debug-6.12 demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
@@ -55,6 +57,9 @@ tests: userlib
 
 check:
 	tests/check
+
+check-debug-6.12:
+	CHAN_KERNELS=debug-6.12 CHAN_HOST_CHECKS=no tests/check
 
 demo:
 	tests/demo

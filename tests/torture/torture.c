@@ -46,7 +46,8 @@
  * priority 10, 11 or 12 by its number, and pinned to CPU (number mod CPUs),
  * so that participants of different priorities share each CPU: one that
  * spins or waits for another must never wait for a lower-priority one it has
- * preempted.  The main and signaller threads run above them (20).
+ * preempted.  The main and signaller threads run above them (20).  On a
+ * PREEMPT_RT kernel (/sys/kernel/realtime is 1) it is the default.
  *
  * Without --seconds it runs the short version of make check: 19 s of
  * rounds, about 20 s in all.
@@ -542,6 +543,20 @@ static void maybe_close(struct worker *w)
 }
 
 static bool fifo;	/* --fifo */
+
+/* Whether this is a PREEMPT_RT kernel, where --fifo is the default. */
+static bool preempt_rt(void)
+{
+	FILE *f = fopen("/sys/kernel/realtime", "r");
+	int rt = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &rt) != 1)
+			rt = 0;
+		fclose(f);
+	}
+	return rt == 1;
+}
 
 /* --fifo: participant @id's priority and CPU (see the top). */
 static void fifo_pin(int id)
@@ -1136,6 +1151,7 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 1)
 		usage();
+	fifo = fifo || preempt_rt();
 	/* Longer than the run: one round's end may take a while (K4). */
 	test_start(fifo ? RULES " V3" : RULES,
 		   "exactly-once torture: threads, processes, selects, signals, kill -9, Go-close",

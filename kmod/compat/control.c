@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Not a probe: what every probe includes, which must compile. */
 #include <linux/module.h>
 #include <linux/fs.h>

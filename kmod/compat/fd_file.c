@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fd_file(): the file of a struct fd, whose members are private (6.12). */
 #include <linux/file.h>
 

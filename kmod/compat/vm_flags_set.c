@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* vm_flags_set() and vm_flags_clear(): vm_flags is read-only (6.3). */
 #include <linux/mm.h>
 

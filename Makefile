@@ -19,14 +19,17 @@
 # Which kernel headers: KDIR= if given; else the running kernel's, if they
 # are installed; else (a container, a VM, a machine about to boot a new
 # kernel) the newest installed in version order, the generic flavour before
-# -rt or -cloud of the same version.  `make module` says which and why.
+# -rt or -cloud of the same version.  `make module` and `make kdir` say which
+# and why.  (tests/kdir-check points MODULES_DIR and HEADERS_DIR elsewhere.)
+MODULES_DIR ?= /lib/modules
+HEADERS_DIR ?= /usr/src
 ifeq ($(origin KDIR),undefined)
 running := $(shell uname -r)
-ifneq ($(wildcard /lib/modules/$(running)/build/Makefile),)
-KDIR := /lib/modules/$(running)/build
+ifneq ($(wildcard $(MODULES_DIR)/$(running)/build/Makefile),)
+KDIR := $(MODULES_DIR)/$(running)/build
 kdir-why := the headers of the running kernel, $(running)
 else
-KDIR := $(shell ls -d /usr/src/linux-headers-*/.config 2>/dev/null | \
+KDIR := $(shell ls -d $(HEADERS_DIR)/linux-headers-*/.config 2>/dev/null | \
 	sed 's|/\.config$$||' | \
 	awk '{ v = $$0; sub(".*/linux-headers-", "", v); g = v ~ /-(rt|cloud)-/ ? 0 : 1; \
 	       sub("-[a-z].*", "", v); print v, g, $$0 }' | \
@@ -40,7 +43,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check check-debug-6.12 demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module kdir userlib tests check check-debug-6.12 demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
@@ -48,6 +51,9 @@ module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR= or apt-get install linux-headers-amd64" >&2; exit 1; }
 	@echo "make: building chan.ko against $(KDIR): $(kdir-why)"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+kdir:
+	@echo "$(KDIR): $(kdir-why)"
 
 userlib:
 	$(MAKE) -C userlib

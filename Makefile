@@ -3,7 +3,9 @@
 # chan: Go's channels as a Linux kernel facility.
 #
 #   make              the module (kmod/chan.ko) and libchan
-#   make check        everything, tested in QEMU (debug and stock kernels)
+#   make check        everything, tested in QEMU (debug, stock, stock-6.12
+#                     and rt-6.12 kernels; CHAN_KERNELS="NAME..." for others)
+#   make check-debug-6.12  every suite on the 6.12 debug kernel
 #   make demo         a channel example in a VM on Debian's stock kernel
 #   make check-first-run  make demo in a fresh Debian root, as a user and as
 #                     root (tests/first-run; about 12 minutes)
@@ -18,22 +20,40 @@
 #                     qemu's user mode (tests/m32/cross)
 #   make install      headers and libraries (DESTDIR=, PREFIX=, LIBDIR=)
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
-ifeq ($(wildcard $(KDIR)/Makefile),)
-# This machine runs a kernel it has no headers for (a container, a VM):
-# build against Debian's packaged headers for its stock kernel instead.
-override KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+# Which kernel headers: KDIR= if given; else the running kernel's, if they
+# are installed; else (a container, a VM, a machine about to boot a new
+# kernel) the newest installed in version order, the generic flavour before
+# -rt or -cloud of the same version.  `make module` and `make kdir` say which
+# and why.  (tests/kdir-check points MODULES_DIR and HEADERS_DIR elsewhere.)
+MODULES_DIR ?= /lib/modules
+HEADERS_DIR ?= /usr/src
+ifeq ($(origin KDIR),undefined)
+running := $(shell uname -r)
+ifneq ($(wildcard $(MODULES_DIR)/$(running)/build/Makefile),)
+KDIR := $(MODULES_DIR)/$(running)/build
+kdir-why := the headers of the running kernel, $(running)
+else
+KDIR := $(shell ls -d $(HEADERS_DIR)/linux-headers-*/.config 2>/dev/null | \
+	sed 's|/\.config$$||' | \
+	awk '{ v = $$0; sub(".*/linux-headers-", "", v); g = v ~ /-(rt|cloud)-/ ? 0 : 1; \
+	       sub("-[a-z].*", "", v); print v, g, $$0 }' | \
+	sort -k1,1V -k2,2n | tail -n 1 | cut -d' ' -f3)
+kdir-why := the newest installed headers: there are none for the running kernel, $(running)
+endif
+else
+kdir-why := KDIR= was given
 endif
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module userlib tests check check-first-run check-cross demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module kdir userlib tests check check-debug-6.12 check-first-run check-cross demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
 ifneq ($(wildcard $(KDIR)/Makefile),)
 module:
+	@echo "make: building chan.ko against $(KDIR): $(kdir-why)"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 else
 # No kernel build tree at all: tests/needs names the headers package (the
@@ -55,6 +75,9 @@ userlib tests: needs-cc
 needs-%:
 	@tests/needs $*
 
+kdir:
+	@echo "$(KDIR): $(kdir-why)"
+
 userlib:
 	$(MAKE) -C userlib
 
@@ -63,6 +86,9 @@ tests: userlib
 
 check:
 	tests/check
+
+check-debug-6.12:
+	CHAN_KERNELS=debug-6.12 CHAN_HOST_CHECKS=no tests/check
 
 demo:
 	tests/demo

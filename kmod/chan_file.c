@@ -392,7 +392,6 @@ static const struct file_operations chan_fops = {
 	.unlocked_ioctl	= chan_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= chan_file_show_fdinfo,
-	.llseek		= no_llseek,
 };
 
 /**

@@ -162,10 +162,10 @@ static int chan_select_case_in(struct chan_sel_case *kc,
 	 * table, which then cannot change before the call returns.
 	 */
 	kc->f = fdget(uc->fd);
-	if (!kc->f.file)
+	if (!fd_file(kc->f))
 		return -EBADF;
-	kc->ch = chan_file_chan(kc->f.file);
-	if (!kc->ch || !(kc->f.file->f_mode & (kc->w.send ? FMODE_WRITE :
+	kc->ch = chan_file_chan(fd_file(kc->f));
+	if (!kc->ch || !(fd_file(kc->f)->f_mode & (kc->w.send ? FMODE_WRITE :
 							      FMODE_READ)))
 		return -EBADF;
 	return 0;

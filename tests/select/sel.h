@@ -18,7 +18,7 @@ static inline unsigned int sel_watchdog(unsigned int stock_s)
 {
 	const char *kernel = getenv("CHAN_KERNEL");
 
-	return kernel && !strcmp(kernel, "debug") ? stock_s * 5 : stock_s;
+	return kernel && !strncmp(kernel, "debug", 5) ? stock_s * 5 : stock_s;
 }
 
 static inline struct chan_case send_case(int ch, void *elem)

@@ -3,7 +3,7 @@
  * torture: the exactly-once torture of chan (R5, B3, B4, with K1, K2, K3,
  * K4, R1, R2, X2 and per-sender FIFO order along the way).
  *
- *   torture [--seconds N] [--seed S] [--round-seed X]
+ *   torture [--seconds N] [--seed S] [--round-seed X] [--fifo]
  *
  * The run is a sequence of rounds.  Each round makes 1-4 channels (buffered
  * and unbuffered), and starts participants: threads of this process and
@@ -42,6 +42,13 @@
  * alone) runs the same rounds again.  The interleavings differ from run to
  * run, so a rare race may take several runs to come back.
  *
+ * --fifo (for PREEMPT_RT, V3): every participant thread is SCHED_FIFO, at
+ * priority 10, 11 or 12 by its number, and pinned to CPU (number mod CPUs),
+ * so that participants of different priorities share each CPU: one that
+ * spins or waits for another must never wait for a lower-priority one it has
+ * preempted.  The main and signaller threads run above them (20).  On a
+ * PREEMPT_RT kernel (/sys/kernel/realtime is 1) it is the default.
+ *
  * Without --seconds it runs the short version of make check: 19 s of
  * rounds, about 20 s in all.
  * Exit 0 when everything checked out, 77 without /dev/chan, 1 on a failure.
@@ -58,6 +65,7 @@
 #define SLOT_MAX	32768	/* elements a participant may receive per round */
 #define BATCH_MAX	4	/* elements per read(2)/write(2) */
 #define SELECT_MAX	4	/* cases per select */
+#define FIFO_CTL	20	/* --fifo: the main and signaller threads */
 
 /* An element: who sent it, its number, where it went, and a checksum. */
 struct elem {
@@ -534,6 +542,38 @@ static void maybe_close(struct worker *w)
 	}
 }
 
+static bool fifo;	/* --fifo */
+
+/* Whether this is a PREEMPT_RT kernel, where --fifo is the default. */
+static bool preempt_rt(void)
+{
+	FILE *f = fopen("/sys/kernel/realtime", "r");
+	int rt = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &rt) != 1)
+			rt = 0;
+		fclose(f);
+	}
+	return rt == 1;
+}
+
+/* --fifo: participant @id's priority and CPU (see the top). */
+static void fifo_pin(int id)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t cpus;
+	int err;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(id % (ncpu > 0 ? ncpu : 1), &cpus);
+	CHECK_SYS("V3", sched_setaffinity(0, sizeof(cpus), &cpus));
+	err = pthread_setschedparam(pthread_self(), SCHED_FIFO,
+				    &(struct sched_param){ .sched_priority = 10 + id % 3 });
+	if (err)
+		tfail("V3", "participant %d: SCHED_FIFO: %s", id, strerrorname_np(err));
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker w = { .id = (int)(intptr_t)arg };
@@ -543,6 +583,8 @@ static void *worker_main(void *arg)
 
 	w.p = p;
 	w.rng = mix64(sh->seed ^ (uint64_t)w.id << 48);
+	if (fifo)
+		fifo_pin(w.id);
 	/* Its mix of operations: mostly sends, mostly receives, or even. */
 	mix = (unsigned int)below(&w.rng, 3);
 	/*
@@ -663,7 +705,7 @@ static void *signaller(void *arg)
 	 * CPU only every few milliseconds.
 	 */
 	pthread_setschedparam(pthread_self(), SCHED_FIFO,
-			      &(struct sched_param){ .sched_priority = 1 });
+			      &(struct sched_param){ .sched_priority = fifo ? FIFO_CTL : 1 });
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
@@ -1077,7 +1119,7 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X]\n");
+	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X] [--fifo]\n");
 	exit(2);
 }
 
@@ -1092,6 +1134,10 @@ int main(int argc, char **argv)
 
 	master_seed = mix64((uint64_t)now_ns() ^ (uint64_t)getpid() << 32);
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fifo")) {
+			fifo = true;
+			continue;
+		}
 		if (i + 1 == argc)
 			usage();
 		if (!strcmp(argv[i], "--seconds"))
@@ -1105,11 +1151,20 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 1)
 		usage();
+	fifo = fifo || preempt_rt();
 	/* Longer than the run: one round's end may take a while (K4). */
-	test_start(RULES, "exactly-once torture: threads, processes, selects, signals, kill -9, Go-close",
+	test_start(fifo ? RULES " V3" : RULES,
+		   "exactly-once torture: threads, processes, selects, signals, kill -9, Go-close",
 		   (unsigned int)(seconds + 180));
-	fprintf(stderr, "torture: seed %" PRIu64 ", %" PRId64 " s\n",
-		master_seed, seconds);
+	fprintf(stderr, "torture: seed %" PRIu64 ", %" PRId64 " s%s\n",
+		master_seed, seconds, fifo ? ", SCHED_FIFO participants pinned to shared CPUs" : "");
+	if (fifo) {
+		int err = pthread_setschedparam(pthread_self(), SCHED_FIFO,
+						&(struct sched_param){ .sched_priority = FIFO_CTL });
+
+		if (err)
+			tfail("V3", "--fifo: SCHED_FIFO for the main thread: %s", strerrorname_np(err));
+	}
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -159,7 +159,7 @@ int main(void)
 	int i, ret;
 
 	test_init("G1");
-	if (getenv("CHAN_KERNEL") && !strcmp(getenv("CHAN_KERNEL"), "debug") &&
+	if (getenv("CHAN_KERNEL") && !strncmp(getenv("CHAN_KERNEL"), "debug", 5) &&
 	    !getenv("CHAN_TEST_FULL"))
 		goroutines = GOROUTINES_DEBUG;
 

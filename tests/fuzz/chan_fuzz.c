@@ -864,10 +864,12 @@ static void op_create(void)
 			want_err(&w, EINVAL);
 		if (!want_any_err(&w)) {
 			w.ok = true;
-			want_budget(&w, bytes + PAGE);
 			if (bytes >= 256 * 1024)
 				want_err(&w, ENOMEM);
 		}
+		/* Charged before the fd is written back: both may apply. */
+		if (!w.err[EINVAL] && accessible(p, sizeof(cc), false))
+			want_budget(&w, bytes + PAGE);
 	}
 	before = lowest_free_fd();
 	ret = ioctl(fd, CHAN_IOC_CREATE, (void *)(uintptr_t)p);
@@ -2653,8 +2655,10 @@ static void op_big_select(void)
 		fill_elem(bigsel_elem, esz, serial);
 		if (ioctl(a, CHAN_IOC_SEND, &x) == 0)
 			put = serial;
-		else if (!(errno == EMFILE && budget_may(pow2up(esz))))
-			fuzz_fail("bigsel: SEND: %s", strerrorname_np(errno));
+		else if (!(errno == EMFILE &&
+			   budget_may(pow2up(esz) + esz * (uint64_t)cap + PAGE)))
+			fuzz_fail("bigsel: SEND esz %u to a new channel of cap %u: %s",
+				  esz, cap, strerrorname_np(errno));
 	}
 	k = calloc(n, sizeof(*k));
 	CHECK("fuzz", k);
@@ -2727,10 +2731,21 @@ static void op_big_select(void)
 			fuzz_fail("bigsel: len %u waiters %u/%u afterwards, want len %d",
 				  info.len, info.recv_waiters, info.send_waiters,
 				  !!put);
-		if (put && (ioctl(a, CHAN_IOC_RECV, &x) != 1 ||
-			    !elem_is(bigsel_elem, esz, put)))
-			fuzz_fail("bigsel: the element left is not #%llu (R5)",
-				  (unsigned long long)put);
+		if (put) {
+			int r = ioctl(a, CHAN_IOC_RECV, &x);
+
+			/* A receive of a large element needs budget too. */
+			if (r < 0 && errno == EMFILE && budget_lift(true)) {
+				r = ioctl(a, CHAN_IOC_RECV, &x);
+				budget_lift(false);
+			}
+			if (r != 1)
+				fuzz_fail("bigsel: receiving the element left: %d %s",
+					  r, r < 0 ? strerrorname_np(errno) : "");
+			if (!elem_is(bigsel_elem, esz, put))
+				fuzz_fail("bigsel: the element left is not #%llu (R5)",
+					  (unsigned long long)put);
+		}
 	}
 	free(k);
 	close(a);
@@ -2935,6 +2950,7 @@ static void op_storm(void)
 	{
 		uint32_t *rest = malloc(65536 * STORM_ESZ);
 		uint32_t have = 0;
+		bool lifted = false;
 		ssize_t r;
 		int fl = fcntl(a, F_GETFL);
 
@@ -2942,6 +2958,11 @@ static void op_storm(void)
 		CHECK_SYS("fuzz", fcntl(a, F_SETFL, fl | O_NONBLOCK));
 		while (have < nw - first) {
 			r = read(a, rest + have, (size_t)(65536 - have) * STORM_ESZ);
+			if (r < 0 && errno == EMFILE && !lifted &&
+			    budget_lift(true)) {
+				lifted = true;	/* the read's scratch */
+				continue;
+			}
 			if (r <= 0)
 				fuzz_fail("storm: reading back the batch: %zd %s after %u of %u",
 					  r, r < 0 ? strerrorname_np(errno) : "",
@@ -2955,6 +2976,8 @@ static void op_storm(void)
 					  (unsigned long long)(base + first + j));
 		if (chan_info_of(a).len)
 			fuzz_fail("storm: A holds more than was written (R5)");
+		if (lifted)
+			budget_lift(false);
 		free(rest);
 	}
 	hs.storms++;

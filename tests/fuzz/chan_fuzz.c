@@ -30,11 +30,28 @@
  * (say a bad pointer and an unknown flag), any of them is accepted, but
  * success never is.
  *
- * Usage: chan_fuzz [--seed S] [--seconds N] [--calls N] [--no-race] [-v]
+ * What found the hardening bugs (issue 11) is mixed into the random steps,
+ * each on throwaway channels with a ledger of its own: receives (ioctl,
+ * read(2), select) whose buffers another thread makes read-only or unmaps
+ * while they sleep (op_fault: EFAULT, put-backs in order, len beyond cap by
+ * one per faulted receive at most); selects of up to CHAN_SELECT_MAX cases
+ * of elements up to 64 KiB (op_big_select: EMFILE whenever what they must
+ * hold is over the budget); and selects of thousands of cases won at once
+ * by a close while a write(2) batch runs on a channel they wait on
+ * (op_storm).  --budget sets user_budget_bytes for the run (in a child;
+ * the parameter is put back however it ends), so that every call's EMFILE
+ * path runs; the oracle then accepts EMFILE for a call only when what it
+ * may hold, with what the fuzzer's channels and put-backs may hold, could
+ * pass the budget.
+ *
+ * Usage: chan_fuzz [--seed S] [--seconds N] [--calls N] [--budget BYTES]
+ *                  [--no-race] [-v]
  *   Without --seed and --seconds/--calls it is the short test of make check:
- *   fixed seeds and one random seed, about 15 s in all.  Every seed is
- *   printed; a failure reproduces with --seed S (and --calls N to stop just
- *   after the failing call; --no-race makes a run fully deterministic).
+ *   fixed seeds and one random seed, then one seed with a 512 KiB budget,
+ *   about 18 s in all.  Every seed is printed; a failure reproduces with
+ *   --seed S (and --calls N to stop just after the failing call, and the
+ *   --budget it ran with; --no-race makes a run fully deterministic, and
+ *   leaves out the threaded steps).
  */
 #include "../user/check.h"
 
@@ -476,8 +493,12 @@ fuzz_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n  reproduce: chan_fuzz --seed %llu --calls %lu%s\n",
+	fprintf(stderr, "\n  reproduce: chan_fuzz --seed %llu --calls %lu%s",
 		(unsigned long long)seed, ncall, no_race ? " --no-race" : "");
+	if (limits.user_budget_bytes < (64ULL << 20))
+		fprintf(stderr, " --budget %llu",
+			(unsigned long long)limits.user_budget_bytes);
+	fputc('\n', stderr);
 	_exit(1);
 }
 

@@ -3253,8 +3253,27 @@ static int with_budget(uint64_t bytes, uint64_t s, double secs,
 		__atomic_add_fetch(shared_calls, total_calls, __ATOMIC_SEQ_CST);
 		_exit(0);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * The child has no watchdog of its own: past its time and a minute
+	 * it is killed here, before this process's watchdog would end both
+	 * with the parameter still small.
+	 */
+	{
+		int64_t until = now_ns() + (int64_t)(((calls ? 3600 : secs) +
+						      60) * 1e9);
+
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (now_ns() > until) {
+				fprintf(stderr, "chan_fuzz: FAIL seed %llu with user_budget_bytes %s: still running %.0f s after its end; killed\n",
+					(unsigned long long)s, val, 60.0);
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				status = 1 << 8;
+				break;
+			}
+			usleep(100000);
+		}
+	}
 	if (param_rw(old, NULL, 0) < 0)
 		fprintf(stderr, "chan_fuzz: FAIL: could not put " BUDGET_PARAM " back to %s\n",
 			old);

@@ -2580,6 +2580,11 @@ static void op_fault(void)
 		ncall++;
 		total_calls++;
 		if (r->ret == -1) {
+			/* chan(4): on failure index and ok are not written. */
+			if (r->how == 2 && (r->s.index != 7 || r->s.ok != 7))
+				fuzz_fail("fault: select failed %s but wrote index %u ok %u",
+					  strerrorname_np(r->err), r->s.index,
+					  r->s.ok);
 			if (r->err == EFAULT && bad[i]) {
 				nfault++;
 				hs.putbacks++;

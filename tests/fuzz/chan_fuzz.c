@@ -2,7 +2,7 @@
 /*
  * chan_fuzz: a seeded bad-input fuzzer of the chan uapi with an oracle
  * (L2, and C3, K1-K5, B1-B3, P1-P3, X1-X5, R1, R5 as far as one thread sees
- * them).
+ * them; L5, L6, R1, R3, R5 with the threaded hardening steps below).
  *
  * It makes random sequences of every ioctl (the documented ones on /dev/chan
  * and on channel fds of each mode, the same numbers with other sizes and
@@ -3316,7 +3316,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	test_start("L2 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R5",
+	test_start("L2 L5 L6 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R3 R5",
 		   "bad-input fuzzer with an oracle",
 		   (unsigned int)(secs > 0 ? secs + 120 : 120));
 	CHECK_SYS("fuzz", sigaction(SIGALRM, &sa, NULL));

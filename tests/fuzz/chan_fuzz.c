@@ -2,7 +2,7 @@
 /*
  * chan_fuzz: a seeded bad-input fuzzer of the chan uapi with an oracle
  * (L2, and C3, K1-K5, B1-B3, P1-P3, X1-X5, R1, R5 as far as one thread sees
- * them).
+ * them; L5, L6, R1, R3, R5 with the threaded hardening steps below).
  *
  * It makes random sequences of every ioctl (the documented ones on /dev/chan
  * and on channel fds of each mode, the same numbers with other sizes and
@@ -30,11 +30,28 @@
  * (say a bad pointer and an unknown flag), any of them is accepted, but
  * success never is.
  *
- * Usage: chan_fuzz [--seed S] [--seconds N] [--calls N] [--no-race] [-v]
+ * What found the hardening bugs (issue 11) is mixed into the random steps,
+ * each on throwaway channels with a ledger of its own: receives (ioctl,
+ * read(2), select) whose buffers another thread makes read-only or unmaps
+ * while they sleep (op_fault: EFAULT, put-backs in order, len beyond cap by
+ * one per faulted receive at most); selects of up to CHAN_SELECT_MAX cases
+ * of elements up to 64 KiB (op_big_select: EMFILE whenever what they must
+ * hold is over the budget); and selects of thousands of cases won at once
+ * by a close while a write(2) batch runs on a channel they wait on
+ * (op_storm).  --budget sets user_budget_bytes for the run (in a child;
+ * the parameter is put back however it ends), so that every call's EMFILE
+ * path runs; the oracle then accepts EMFILE for a call only when what it
+ * may hold, with what the fuzzer's channels and put-backs may hold, could
+ * pass the budget.
+ *
+ * Usage: chan_fuzz [--seed S] [--seconds N] [--calls N] [--budget BYTES]
+ *                  [--no-race] [-v]
  *   Without --seed and --seconds/--calls it is the short test of make check:
- *   fixed seeds and one random seed, about 15 s in all.  Every seed is
- *   printed; a failure reproduces with --seed S (and --calls N to stop just
- *   after the failing call; --no-race makes a run fully deterministic).
+ *   fixed seeds and one random seed, then one seed with a 512 KiB budget,
+ *   about 18 s in all.  Every seed is printed; a failure reproduces with
+ *   --seed S (and --calls N to stop just after the failing call, and the
+ *   --budget it ran with; --no-race makes a run fully deterministic, and
+ *   leaves out the threaded steps).
  */
 #include "../user/check.h"
 
@@ -64,6 +81,8 @@
 #define DESC_LEN	512
 #define MAX_RW		0x7ffff000ULL	/* the VFS's MAX_RW_COUNT */
 #define USER_END	0x7ffffffff000ULL	/* TASK_SIZE_MAX, 4-level */
+#define RW_HDR_MAX	256		/* read(2) scratch header, at most */
+#define BUDGET_SHORT	(512 << 10)	/* make check's run with a small budget */
 
 /* ---------------------------------------------------------------- rng */
 
@@ -97,6 +116,11 @@ static unsigned long ncall;		/* calls made with this seed */
 static unsigned long total_calls;	/* over all seeds */
 static unsigned long nfail_expected;	/* calls whose oracle wanted an error */
 static bool verbose, no_race;
+/* What the hardening modes did, for the summary. */
+static struct {
+	unsigned long emfile, faults, putbacks, bigsels, bigsel_ok, storms;
+	unsigned long storm_elems;
+} hs;
 static char desc[DESC_LEN];
 static struct chan_query limits;
 
@@ -254,6 +278,14 @@ struct mchan {
 	uint64_t *q;			/* serials of buffered elements */
 	size_t head, len, alloc;
 	uint64_t bytes;			/* buffer bytes */
+	/*
+	 * After put-backs (op_fault) until the channel is empty: how many
+	 * elements may sit beyond cap (one per faulted receive, chan(4)),
+	 * so whether a send finds room is not known; reads may be short.
+	 */
+	bool fuzzy;
+	uint32_t over_max;
+	uint64_t putback_hi;		/* budget the put-backs may hold */
 };
 
 enum fkind { FK_DEV, FK_CHAN, FK_PIPE_R, FK_PIPE_W, FK_EVENTFD, FK_NULL };
@@ -305,7 +337,26 @@ static uint64_t q_pop(struct mchan *c)
 	uint64_t s = c->q[c->head++];
 
 	c->len--;
+	if (c->over_max)
+		c->over_max--;
+	if (!c->len) {
+		/* Every put-back run was received and freed. */
+		c->fuzzy = false;
+		c->over_max = 0;
+		c->putback_hi = 0;
+	}
 	return s;
+}
+
+/* Is there room for a send: certainly (1), certainly not (0), maybe (-1)? */
+static int q_room(const struct mchan *c)
+{
+	if (c->len < c->cap)
+		return 1;
+	if (c->fuzzy && c->len - (c->len < c->over_max ? c->len : c->over_max) <
+			c->cap)
+		return -1;
+	return 0;
 }
 
 /* The bytes of the element with serial @s: recognisable, order-sensitive. */
@@ -442,8 +493,12 @@ fuzz_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n  reproduce: chan_fuzz --seed %llu --calls %lu%s\n",
+	fprintf(stderr, "\n  reproduce: chan_fuzz --seed %llu --calls %lu%s",
 		(unsigned long long)seed, ncall, no_race ? " --no-race" : "");
+	if (limits.user_budget_bytes < (64ULL << 20))
+		fprintf(stderr, " --budget %llu",
+			(unsigned long long)limits.user_budget_bytes);
+	fputc('\n', stderr);
 	_exit(1);
 }
 
@@ -486,6 +541,7 @@ static bool judge(long ret, int err, const struct want *w)
 	if (err <= 0 || err >= MAX_ERRNO || !w->err[err])
 		fuzz_fail("failed with %s, want %s", strerrorname_np(err),
 			  want_str(w));
+	hs.emfile += err == EMFILE;
 	return false;
 }
 
@@ -747,6 +803,33 @@ static uint64_t live_buffer_bytes(void)
 
 static void do_close_fd(int fd);
 
+/* The next power of two: what the allocator may hand out for @n bytes. */
+static uint64_t pow2up(uint64_t n)
+{
+	uint64_t p = 8;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * A call that holds up to @hi bytes while it runs may be refused with
+ * EMFILE when that and what the fuzzer's channels and put-backs may hold
+ * together pass the budget (L5; chan(4) Limits).  With the default budget
+ * this never happens: the oracle stays as strict as before.
+ */
+static void want_budget(struct want *w, uint64_t hi)
+{
+	uint64_t used = live_buffer_bytes();
+
+	for (int i = 0; i < MAX_CHANS; i++)
+		if (chans[i].live)
+			used += chans[i].putback_hi;
+	if (hi && used + hi > limits.user_budget_bytes)
+		want_err(w, EMFILE);
+}
+
 static void op_create(void)
 {
 	struct chan_create cc = { 0 };
@@ -802,12 +885,12 @@ static void op_create(void)
 			want_err(&w, EINVAL);
 		if (!want_any_err(&w)) {
 			w.ok = true;
-			if (live_buffer_bytes() + bytes + PAGE >
-			    limits.user_budget_bytes)
-				want_err(&w, EMFILE);
 			if (bytes >= 256 * 1024)
 				want_err(&w, ENOMEM);
 		}
+		/* Charged before the fd is written back: both may apply. */
+		if (!w.err[EINVAL] && accessible(p, sizeof(cc), false))
+			want_budget(&w, bytes + PAGE);
 	}
 	before = lowest_free_fd();
 	ret = ioctl(fd, CHAN_IOC_CREATE, (void *)(uintptr_t)p);
@@ -1021,12 +1104,17 @@ static void op_xfer(bool send)
 		if (!want_any_err(&w)) {
 			if (send && (c->closed || c->no_recv))
 				want_err(&w, EPIPE);
-			else if (send ? c->len >= c->cap : !c->len && !c->closed)
+			else if (send ? q_room(c) != 1 : !c->len && !c->closed)
 				want_blocked(&w, nonblock,
 					     x.flags & CHAN_XFER_DEADLINE);
 			else
 				w.ok = true;
+			if (send && q_room(c) < 0 && !c->closed && !c->no_recv)
+				w.ok = true;
 		}
+		if (c && (f->mode & (send ? CHAN_MODE_SEND : CHAN_MODE_RECV)))
+			want_budget(&w, send ? (esz > 256 ? pow2up(esz) : 0) :
+					       pow2up(48 + esz));
 		/* Also where it must fail: a bug must not hang the fuzzer. */
 		armed = !nonblock;
 	}
@@ -1158,6 +1246,47 @@ static void op_bad_ioctl(void)
 
 /* ------------------------------------------------------------- select */
 
+/*
+ * What a select of @n cases at @cp may hold (chan(4) Limits): its cases
+ * beyond the four on the stack, its send elements over 16 bytes, and one
+ * element of its largest receive case with a header.  An upper bound.
+ */
+static uint64_t select_charge_hi(uint64_t cp, uint32_t n)
+{
+	uint64_t arena = 0, hi = 0, readable;
+	const struct chan_select_case *kc;
+	uint32_t widest = 0, j;
+	bool recv = false;
+
+	if (!n || n > CHAN_SELECT_MAX)
+		return 0;
+	readable = good_bytes(cp, (uint64_t)n * sizeof(*kc), false) /
+		   sizeof(*kc);
+	for (j = 0; j < readable; j++) {
+		struct mfile *f;
+		uint32_t esz;
+
+		kc = (const void *)(uintptr_t)(cp + j * sizeof(*kc));
+		f = file_of((int)kc->fd);
+		if ((int32_t)kc->fd < 0 || !f || f->kind != FK_CHAN)
+			continue;
+		esz = chans[f->chan].esz;
+		if (kc->op == CHAN_SELECT_SEND && esz > 16)
+			arena += (esz + 7) & ~7U;
+		if (kc->op == CHAN_SELECT_RECV) {
+			recv = true;
+			widest = esz > widest ? esz : widest;
+		}
+	}
+	if (n > 4)
+		hi += pow2up((uint64_t)n * 256);
+	if (arena)
+		hi += pow2up(arena);
+	if (recv)
+		hi += pow2up(48 + widest);
+	return hi;
+}
+
 #define SEL_MAX_LIVE	8
 
 static void op_select(void)
@@ -1170,7 +1299,7 @@ static void op_select(void)
 	uint64_t sp, cp, cbytes, eps[SEL_MAX_LIVE], serials[SEL_MAX_LIVE];
 	uint64_t esizes[SEL_MAX_LIVE];
 	bool armed = false;
-	bool any_ready = false;
+	bool any_ready = false, maybe_ready = false, sel_ro_tail = false;
 	struct want w = { 0 };
 	uint32_t big = 0;
 	bool big_used = false;
@@ -1334,8 +1463,16 @@ static void op_select(void)
 					want_err(&w, EFAULT);
 			}
 		}
-		if (!want_any_err(&w) && !accessible(sp, sizeof(s), true))
+		/*
+		 * Only index and ok are written back: they must be writable;
+		 * the rest of the struct is input, so a read-only reserved
+		 * field may fail the call or not.
+		 */
+		if (!want_any_err(&w) &&
+		    !accessible(sp + offsetof(struct chan_select, index), 8,
+				true))
 			want_err(&w, EFAULT);
+		sel_ro_tail = !accessible(sp, sizeof(s), true);
 		if (!want_any_err(&w)) {
 			for (j = 0; j < nk; j++) {
 				const struct chan_select_case *kc =
@@ -1350,19 +1487,24 @@ static void op_select(void)
 					r = c->len || c->closed;
 				} else {
 					r = c->closed || c->no_recv ||
-					    c->len < c->cap;
+					    q_room(c) == 1;
+					maybe_ready |= q_room(c) < 0;
 				}
 				any_ready |= r;
 			}
-			if (any_ready)
+			if (any_ready || maybe_ready)
 				w.ok = true;
-			else
+			if (!any_ready)
 				want_blocked(&w, s.flags & CHAN_XFER_NONBLOCK,
 					     s.flags & CHAN_XFER_DEADLINE);
 			armed = !(s.flags & CHAN_XFER_NONBLOCK);
 		}
 	}
 
+	if (sel_ro_tail)
+		want_err(&w, EFAULT);
+	if (onf && (onf->kind == FK_DEV || onf->kind == FK_CHAN))
+		want_budget(&w, select_charge_hi(cp, s.ncases));
 	if (armed)
 		timer_arm();
 	ret = ioctl(on, CHAN_IOC_SELECT, (void *)(uintptr_t)sp);
@@ -1400,7 +1542,7 @@ static void op_select(void)
 						  ret, (unsigned long long)sr);
 			}
 		} else {
-			if (!c->closed && !c->no_recv && c->len >= c->cap)
+			if (!c->closed && !c->no_recv && !q_room(c))
 				fuzz_fail("SELECT took case %d, a send to a full channel",
 					  ret);
 			ok = !c->closed && !c->no_recv;
@@ -1441,7 +1583,7 @@ static void op_rw(bool wr)
 	uint32_t esz = c ? c->esz : 8;
 	uint64_t count, p, good = 0, n, chunk, ec = 0;
 	static uint64_t sers[MAX_TRACKED_CAP];
-	uint64_t room = 0, nfill = 0, maxn;
+	uint64_t room = 0, room_hi = 0, nfill = 0, maxn;
 	unsigned int i;
 	bool armed = false;
 	struct want w = { 0 };
@@ -1515,12 +1657,20 @@ static void op_rw(bool wr)
 			if (wr) {
 				room = c->closed || c->no_recv ? 0 :
 				       c->cap - (c->len < c->cap ? c->len : c->cap);
+				room_hi = room;
+				if (q_room(c) < 0 || (c->fuzzy && room))
+					room_hi = c->cap - (c->len -
+						(c->len < c->over_max ? c->len :
+						 c->over_max));
 				if (c->closed || c->no_recv)
 					want_err(&w, EPIPE);
 				else if (!room)
 					want_blocked(&w, f->nonblock, false);
-				else if (good >= esz && !beyond)
+				if (!c->closed && !c->no_recv && room_hi &&
+				    good >= esz && !beyond)
 					w.ok = true;
+				want_budget(&w, pow2up((n < chunk ? n : chunk) *
+						       esz));
 			} else if (!c->len && !c->closed) {
 				want_blocked(&w, f->nonblock, false);
 			} else {
@@ -1530,11 +1680,18 @@ static void op_rw(bool wr)
 				 * writable: the rest of a longer buffer may
 				 * be bad.
 				 */
+				uint64_t lo = (65536 - RW_HDR_MAX) / esz;
+
+				lo = lo ? lo : 1;
 				w.ok = !beyond &&
-				       good >= (n < chunk ? n : chunk) * esz;
-				if (!w.ok)
+				       good >= (n < lo ? n : lo) * esz;
+				if (beyond ||
+				    good < (n < chunk ? n : chunk) * esz)
 					want_err(&w, EFAULT);
 			}
+			if (!wr)
+				want_budget(&w, pow2up(48 + (n < chunk ? n : chunk) *
+						       esz));
 		}
 		armed = !f->nonblock;
 	}
@@ -1560,8 +1717,8 @@ static void op_rw(bool wr)
 
 		if (maxk > n)
 			maxk = n;
-		if (room < maxk)
-			maxk = room;
+		if (room_hi < maxk)
+			maxk = room_hi;
 		if (!k || k > maxk)
 			fuzz_fail("write sent %llu elements; room %llu, readable %llu (P3)",
 				  (unsigned long long)k,
@@ -1572,7 +1729,7 @@ static void op_rw(bool wr)
 		 * what fits, a blocking one all of it or, interrupted, what
 		 * fitted (P3).
 		 */
-		if (good == count && count <= MAX_RW &&
+		if (good == count && count <= MAX_RW && room == room_hi &&
 		    k != (n < room ? n : room))
 			fuzz_fail("write sent %llu elements, want %llu (P3)",
 				  (unsigned long long)k,
@@ -1584,19 +1741,31 @@ static void op_rw(bool wr)
 		for (i = 0; i < k; i++)
 			q_push(c, sers[i]);
 	} else {
-		uint64_t k = ret / esz, want = c->len;
+		uint64_t k = ret / esz, want = c->len, least;
 
 		if (n < want)
 			want = n;
 		if (chunk < want)
 			want = chunk;
+		/*
+		 * At most 64 KiB; the module's scratch header may take a
+		 * little of it (RW_HDR_MAX), and a put-back run is taken on
+		 * its own (fuzzy channels).
+		 */
+		least = esz ? (65536 - RW_HDR_MAX) / esz : 1;
+		least = least ? least : 1;
+		if (want < least)
+			least = want;
+		if (c->fuzzy)
+			least = 1;
 		if (!c->len) {
 			if (ret)
 				fuzz_fail("read of a closed, drained channel returned %zd (K3)",
 					  ret);
-		} else if (k != want) {
-			fuzz_fail("read %llu elements, want %llu (P2)",
+		} else if (k > want || k < least) {
+			fuzz_fail("read %llu elements, want %llu to %llu (P2)",
 				  (unsigned long long)k,
+				  (unsigned long long)least,
 				  (unsigned long long)want);
 		} else if (k * esz > good) {
 			fuzz_fail("read %llu elements into %llu writable bytes",
@@ -1627,7 +1796,7 @@ static unsigned int chan_events(int fd)
 	if ((f->mode & CHAN_MODE_RECV) && (c->len || c->closed))
 		m |= POLLIN | POLLRDNORM;
 	if (f->mode & CHAN_MODE_SEND) {
-		if (c->closed || c->no_recv || c->len < c->cap)
+		if (c->closed || c->no_recv || q_room(c) == 1)
 			m |= POLLOUT | POLLWRNORM;
 		if (c->no_recv)
 			m |= POLLERR;
@@ -1635,6 +1804,18 @@ static unsigned int chan_events(int fd)
 	if (c->closed && !c->len)
 		m |= POLLHUP;
 	return m;
+}
+
+/* The events of chan_events() the model cannot tell (room after put-backs). */
+static unsigned int chan_events_maybe(int fd)
+{
+	struct mfile *f = file_of(fd);
+	struct mchan *c = &chans[f->chan];
+
+	if ((f->mode & CHAN_MODE_SEND) && !c->closed && !c->no_recv &&
+	    q_room(c) < 0)
+		return POLLOUT | POLLWRNORM;
+	return 0;
 }
 
 static void op_poll(void)
@@ -1674,6 +1855,10 @@ static void op_poll(void)
 		else
 			want = chan_events(pf[i].fd) &
 			       ((unsigned short)pf[i].events | POLLERR | POLLHUP);
+		if (f && f->kind == FK_CHAN &&
+		    !(((unsigned short)pf[i].revents ^ want) &
+		      ~chan_events_maybe(pf[i].fd)))
+			want = (unsigned short)pf[i].revents;
 		if ((unsigned short)pf[i].revents != want)
 			fuzz_fail("poll: fd %s revents %#x, want %#x (P1)",
 				  fd_name(pf[i].fd),
@@ -1742,6 +1927,8 @@ static void op_epoll(void)
 		for (j = 0; j < ret; j++)
 			if (out[j].data.u64 == (uint64_t)added[i])
 				got = out[j].events;
+		if (!((got ^ want) & ~chan_events_maybe(added[i])))
+			want = got;
 		if (got != want)
 			fuzz_fail("epoll: fd %s events %#x, want %#x (P1)",
 				  fd_name(added[i]), got, want);
@@ -2080,6 +2267,766 @@ static void op_race(void)
 		close(b);
 }
 
+/* ------------------------------------------- what found the hardening bugs */
+
+#define BUDGET_PARAM	"/sys/module/chan/parameters/user_budget_bytes"
+
+static unsigned long nlifted;	/* drains that needed the budget lifted */
+
+/*
+ * Lift the budget to its default (@up) or put the small one back: a
+ * drain after put-backs that hold the budget needs room to receive.
+ * False if there is no small budget to lift.
+ */
+static bool budget_lift(bool up)
+{
+	char val[32];
+	int fd;
+
+	if (limits.user_budget_bytes >= (64ULL << 20))
+		return false;
+	snprintf(val, sizeof(val), "%llu", up ? 64ULL << 20 :
+		 (unsigned long long)limits.user_budget_bytes);
+	fd = open(BUDGET_PARAM, O_WRONLY);
+	CHECK("fuzz", fd >= 0 && write(fd, val, strlen(val)) > 0);
+	close(fd);
+	nlifted += up;
+	return true;
+}
+
+/* May a scenario that holds up to @hi bytes be refused for the budget? */
+static bool budget_may(uint64_t hi)
+{
+	struct want w = { 0 };
+
+	want_budget(&w, hi);
+	return w.err[EMFILE];
+}
+
+/* The end of a scenario's call: one of @ok (0-terminated), or 0..@maxret. */
+static void scen_judge(const char *who, long ret, int err, long maxret,
+		       const int *ok)
+{
+	race_judge(who, ret, err, maxret, ok);
+}
+
+/*
+ * (a) Buffers made read-only or unmapped by another thread while a call
+ * sleeps: 1-2 receivers block on a throwaway channel in CHAN_IOC_RECV,
+ * read(2) or a select, each into its own mapping; once they sleep, the
+ * main thread makes some of the mappings read-only or unmaps them, sends
+ * elements without blocking and Go-closes the channel.  A receive into a
+ * bad buffer must fail with EFAULT and put its elements back in front, in
+ * order (R1, R5, L2); len may pass cap only by one element per faulted
+ * receive (chan(4)); every element sent is received once or drained, the
+ * drained ones in send order.
+ */
+#define FAULT_RCV	2
+#define FAULT_SEND	6
+#define FAULT_REGION	(17 * PAGE)
+
+struct fault_rcv {
+	int fd, how;			/* how: 0 RECV, 1 read(2), 2 select */
+	uint32_t esz, n;		/* n: elements a read asks for */
+	uint8_t *buf;
+	long ret;
+	int err;
+	struct chan_select s;
+	atomic_int done;
+};
+
+static void *fault_receiver(void *arg)
+{
+	struct fault_rcv *r = arg;
+	struct chan_xfer x = { .elem = (uintptr_t)r->buf };
+	struct chan_select_case k[2] = {
+		{ .fd = (uint32_t)r->fd, .op = CHAN_SELECT_RECV,
+		  .elem = (uintptr_t)r->buf },
+		{ .fd = (uint32_t)-1, .op = CHAN_SELECT_RECV },
+	};
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	errno = 0;
+	if (r->how == 0) {
+		r->ret = ioctl(r->fd, CHAN_IOC_RECV, &x);
+	} else if (r->how == 1) {
+		r->ret = read(r->fd, r->buf, (size_t)r->n * r->esz);
+	} else {
+		r->s = (struct chan_select){ .cases = (uintptr_t)k, .ncases = 2,
+					     .index = 7, .ok = 7 };
+		r->ret = ioctl(r->fd, CHAN_IOC_SELECT, &r->s);
+	}
+	r->err = errno;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* Mark serial @s delivered; it must be one sent and not delivered yet. */
+static int scen_deliver(const uint64_t *sent, bool *got, int nsent, uint64_t s)
+{
+	int i;
+
+	for (i = 0; i < nsent; i++)
+		if (sent[i] == s) {
+			if (got[i])
+				fuzz_fail("element #%llu received twice (R5)",
+					  (unsigned long long)s);
+			got[i] = true;
+			return i;
+		}
+	fuzz_fail("received element #%llu, which was never sent (R5)",
+		  (unsigned long long)s);
+}
+
+/* Which serial the element at @p is: one of @sent, else a failure. */
+static uint64_t scen_which(const uint8_t *p, uint32_t esz, const uint64_t *sent,
+			   int nsent)
+{
+	int i;
+
+	for (i = 0; i < nsent; i++)
+		if (elem_is(p, esz, sent[i]))
+			return sent[i];
+	fuzz_fail("received an element that is none of those sent (R5)");
+}
+
+/*
+ * Drain closed channel @a without blocking: what is left must be exactly
+ * the elements sent and not received, in send order (R1, R5).
+ */
+static void scen_drain(int a, uint32_t esz, const uint64_t *sent, bool *got,
+		       int nsent)
+{
+	uint8_t *buf = malloc(esz);
+	bool lifted = false;
+	int i = 0, ret;
+
+	CHECK("fuzz", buf);
+	for (;;) {
+		struct chan_xfer x = { .elem = (uintptr_t)buf,
+				       .flags = CHAN_XFER_NONBLOCK };
+
+		ret = ioctl(a, CHAN_IOC_RECV, &x);
+		if (ret < 0 && errno == EMFILE &&
+		    budget_may(pow2up(48 + esz) + pow2up(48 + 65536) * FAULT_RCV +
+			       PAGE + esz * 4ULL) && budget_lift(true)) {
+			/*
+			 * Put-backs hold the budget a receive of large
+			 * elements needs: lift it to see what is left.
+			 */
+			lifted = true;
+			continue;
+		}
+		if (ret != 1)
+			break;
+		while (i < nsent && got[i])
+			i++;
+		if (i == nsent || !elem_is(buf, esz, sent[i]))
+			fuzz_fail("drain: element %s, want #%llu next (R1, R5)",
+				  i == nsent ? "beyond those sent" : "out of order",
+				  i < nsent ? (unsigned long long)sent[i] : 0ULL);
+		got[i] = true;
+	}
+	if (ret != 0)
+		fuzz_fail("drain of a closed channel: %d %s (K3)", ret,
+			  ret < 0 ? strerrorname_np(errno) : "");
+	for (i = 0; i < nsent; i++)
+		if (!got[i])
+			fuzz_fail("element #%llu sent, never received nor drained (R5)",
+				  (unsigned long long)sent[i]);
+	if (lifted)
+		budget_lift(false);
+	free(buf);
+}
+
+static void op_fault(void)
+{
+	static const uint32_t sizes[] = { 1, 8, 24, 256, 300, 4096, 65536 };
+	static const int ok_send[] = { EAGAIN, EMFILE, 0 };
+	struct chan_create cc = { .elem_size = sizes[rnd(ARRAY_SIZE(sizes))],
+				  .cap = rnd(4) };
+	struct fault_rcv rcv[FAULT_RCV];
+	pthread_t t[FAULT_RCV];
+	uint64_t sent[FAULT_SEND * 2], hi;
+	bool got[FAULT_SEND * 2] = { false }, bad[FAULT_RCV];
+	int dev = pick_fd_kind(FK_DEV), a, nr = 1 + (int)rnd(FAULT_RCV);
+	int nsent = 0, nfault = 0, i, j, act[FAULT_RCV], want;
+	uint32_t esz = cc.elem_size;
+	uint8_t *elems;
+	struct chan_info info;
+	int64_t until;
+	size_t d;
+
+	if (dev < 0 || no_race)
+		return;
+	hi = cc.elem_size * (uint64_t)cc.cap + PAGE +
+	     nr * pow2up(48 + 65536) + pow2up(esz);
+	a = ioctl(dev, CHAN_IOC_CREATE, &cc);
+	if (a < 0) {
+		if (!(errno == EMFILE && budget_may(hi)) && errno != ENOMEM)
+			fuzz_fail("fault: CREATE esz %u cap %u: %s", esz, cc.cap,
+				  strerrorname_np(errno));
+		return;
+	}
+	d = (size_t)DESC("fault: chan esz %u cap %u:", esz, cc.cap);
+	for (i = 0; i < nr; i++) {
+		struct fault_rcv *r = &rcv[i];
+
+		r->buf = mmap(NULL, FAULT_REGION, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHECK("fuzz", r->buf != MAP_FAILED);
+		r->fd = a;
+		r->esz = esz;
+		r->how = (int)rnd(3);
+		r->n = r->how != 1 ? 1 : chance(30) ? 65536 / esz : 1 + rnd(3);
+		r->n = r->n ? r->n : 1;
+		atomic_store(&r->done, 0);
+		act[i] = (int)rnd(3);	/* 0 left alone, 1 read-only, 2 unmapped */
+		bad[i] = act[i] != 0;
+		d += snprintf(desc + d, sizeof(desc) - d, " [%s n %u, %s]",
+			      r->how == 0 ? "RECV" : r->how == 1 ? "read" : "select",
+			      r->n, act[i] == 0 ? "kept" : act[i] == 1 ?
+			      "made read-only" : "unmapped");
+		t[i] = spawn(fault_receiver, r);
+		/* One at a time: receivers are served in the order they came. */
+		until = now_ns() + 30000000000LL;
+		for (;;) {
+			int early = 0;
+
+			for (j = 0; j <= i; j++)
+				early += atomic_load(&rcv[j].done);
+			info = chan_info_of(a);
+			if ((int)info.recv_waiters + early == i + 1)
+				break;
+			if (now_ns() > until)
+				fuzz_fail("fault: receiver %d neither blocked nor returned",
+					  i);
+			usleep(100);
+		}
+	}
+	/* A receiver that returned before anything was sent: the budget. */
+	for (i = 0; i < nr; i++)
+		if (atomic_load(&rcv[i].done) &&
+		    !(rcv[i].ret == -1 && rcv[i].err == EMFILE && budget_may(hi)))
+			fuzz_fail("fault: receiver %d returned %ld %s before anything was sent",
+				  i, rcv[i].ret, strerrorname_np(rcv[i].err));
+
+	/*
+	 * The elements are made first: an allocation after an munmap could
+	 * land in the hole and let a copy-out succeed.
+	 */
+	elems = malloc((size_t)esz * FAULT_SEND);
+	CHECK("fuzz", elems);
+	want = 1 + (int)rnd(FAULT_SEND);
+	for (i = 0; i < want; i++) {
+		sent[i] = next_serial++;
+		fill_elem(elems + (size_t)i * esz, esz, sent[i]);
+	}
+
+	/* The buffers go bad while their receivers sleep. */
+	for (i = 0; i < nr; i++) {
+		if (act[i] == 1)
+			CHECK_SYS("fuzz", mprotect(rcv[i].buf, FAULT_REGION,
+						   PROT_READ));
+		else if (act[i] == 2)
+			CHECK_SYS("fuzz", munmap(rcv[i].buf, FAULT_REGION));
+	}
+
+	/* Elements without blocking: by SEND, or one write(2) batch. */
+	{
+		bool batch = chance(40);
+		int fl = fcntl(a, F_GETFL);
+
+		if (batch) {
+			ssize_t w;
+
+			CHECK_SYS("fuzz", fcntl(a, F_SETFL, fl | O_NONBLOCK));
+			w = write(a, elems, (size_t)want * esz);
+			scen_judge("fault: write", w, errno,
+				   (long)want * esz, ok_send);
+			if (w > 0)
+				nsent = (int)(w / esz);
+			if (w < 0 && errno == EMFILE && !budget_may(hi))
+				fuzz_fail("fault: write refused with EMFILE within the budget");
+			CHECK_SYS("fuzz", fcntl(a, F_SETFL, fl));
+		} else {
+			for (i = 0; i < want; i++) {
+				struct chan_xfer x = {
+					.elem = (uintptr_t)(elems + (size_t)i * esz),
+					.flags = CHAN_XFER_NONBLOCK };
+				long r = ioctl(a, CHAN_IOC_SEND, &x);
+
+				scen_judge("fault: SEND", r, errno, 0, ok_send);
+				if (r < 0 && errno == EMFILE && !budget_may(hi))
+					fuzz_fail("fault: SEND refused with EMFILE within the budget");
+				if (r == 0)
+					sent[nsent++] = sent[i];
+			}
+		}
+	}
+	free(elems);
+	/* The receivers still asleep see the close (or the put-backs). */
+	CHECK_SYS("fuzz", ioctl(a, CHAN_IOC_CLOSE));
+	for (i = 0; i < nr; i++)
+		join(t[i]);
+
+	/* Every result a documented one. */
+	for (i = 0; i < nr; i++) {
+		struct fault_rcv *r = &rcv[i];
+		long k;
+
+		ncall++;
+		total_calls++;
+		if (r->ret == -1) {
+			/* chan(4): on failure index and ok are not written. */
+			if (r->how == 2 && (r->s.index != 7 || r->s.ok != 7))
+				fuzz_fail("fault: select failed %s but wrote index %u ok %u",
+					  strerrorname_np(r->err), r->s.index,
+					  r->s.ok);
+			if (r->err == EFAULT && bad[i]) {
+				nfault++;
+				hs.putbacks++;
+				continue;
+			}
+			if (r->err == EMFILE && budget_may(hi)) {
+				hs.emfile++;
+				continue;
+			}
+			fuzz_fail("fault: receiver %d (%s buffer) failed %s",
+				  i, bad[i] ? "bad" : "good",
+				  strerrorname_np(r->err));
+		}
+		if (r->how == 2) {
+			if (r->ret != 0 || r->s.index != 0 || r->s.ok > 1)
+				fuzz_fail("fault: select returned %ld, index %u ok %u (X1, X5)",
+					  r->ret, r->s.index, r->s.ok);
+			k = r->s.ok;
+		} else if (r->how == 1) {
+			if (r->ret % esz || r->ret > (long)r->n * esz)
+				fuzz_fail("fault: read returned %ld (P2)", r->ret);
+			k = r->ret / esz;
+		} else {
+			if (r->ret != 0 && r->ret != 1)
+				fuzz_fail("fault: RECV returned %ld", r->ret);
+			k = r->ret;
+		}
+		/* The copy-out came after the buffer went bad: it must fault. */
+		if (k && bad[i])
+			fuzz_fail("fault: receiver %d received %ld elements into a %s buffer (L2)",
+				  i, k, act[i] == 1 ? "read-only" : "unmapped");
+		for (j = 0; j < k; j++) {
+			const uint8_t *p = r->buf + (size_t)j * esz;
+			int at = scen_deliver(sent, got, nsent,
+					      scen_which(p, esz, sent, nsent));
+
+			/* One read takes consecutive elements. */
+			if (j && (at == 0 || !got[at - 1] ||
+				  !elem_is(p - esz, esz, sent[at - 1])))
+				fuzz_fail("fault: read's element %d is not the one sent after its element %d (R1)",
+					  j, j - 1);
+		}
+	}
+	info = chan_info_of(a);
+	if (info.len > cc.cap + (uint32_t)nfault)
+		fuzz_fail("fault: len %u, cap %u after %d faulted receives: beyond cap by more than one each (chan(4), R1)",
+			  info.len, cc.cap, nfault);
+	if (!info.closed || info.recv_waiters || info.send_waiters)
+		fuzz_fail("fault: closed %u, waiters %u/%u after every receiver returned",
+			  info.closed, info.recv_waiters, info.send_waiters);
+	scen_drain(a, esz, sent, got, nsent);
+	hs.faults++;
+	close(a);
+	for (i = 0; i < nr; i++)
+		if (act[i] != 2)
+			munmap(rcv[i].buf, FAULT_REGION);
+}
+
+/*
+ * (b) Selects of thousands of cases with large elements, on a throwaway
+ * channel: success, or EAGAIN/ETIMEDOUT when no case is ready, or EMFILE
+ * (ENOMEM) when what it must hold passes the budget; never success when
+ * its charge alone is over the budget (L5).
+ */
+static uint8_t *bigsel_elem;	/* 64 KiB: every case's element */
+
+static void op_big_select(void)
+{
+	uint32_t esz = 1U << rnd(17), cap = rnd(2), n, i, nsend = 0;
+	int dev = pick_fd_kind(FK_DEV), a, mix = (int)rnd(3), ret, e;
+	struct chan_create cc = { .elem_size = esz, .cap = cap };
+	struct chan_select_case *k;
+	struct chan_select s = { 0 };
+	uint64_t lo, hi, put = 0, serial = next_serial++;
+	bool ready;
+	struct want w = { 0 };
+
+	if (dev < 0)
+		return;
+	n = chance(50) ? CHAN_SELECT_MAX : 1 + rnd(CHAN_SELECT_MAX);
+	a = ioctl(dev, CHAN_IOC_CREATE, &cc);
+	if (a < 0) {
+		if (!(errno == EMFILE && budget_may(esz * (uint64_t)cap + PAGE)) &&
+		    errno != ENOMEM)
+			fuzz_fail("bigsel: CREATE esz %u cap %u: %s", esz, cap,
+				  strerrorname_np(errno));
+		return;
+	}
+	/* Sometimes an element waits, so that a receive case is ready. */
+	if (cap && chance(50)) {
+		struct chan_xfer x = { .elem = (uintptr_t)bigsel_elem,
+				       .flags = CHAN_XFER_NONBLOCK };
+
+		fill_elem(bigsel_elem, esz, serial);
+		if (ioctl(a, CHAN_IOC_SEND, &x) == 0)
+			put = serial;
+		else if (!(errno == EMFILE &&
+			   budget_may(pow2up(esz) + esz * (uint64_t)cap + PAGE)))
+			fuzz_fail("bigsel: SEND esz %u to a new channel of cap %u: %s",
+				  esz, cap, strerrorname_np(errno));
+	}
+	k = calloc(n, sizeof(*k));
+	CHECK("fuzz", k);
+	for (i = 0; i < n; i++) {
+		bool sd = mix == 0 || (mix == 2 && chance(50));
+
+		k[i] = (struct chan_select_case){ .fd = (uint32_t)a,
+			.op = sd ? CHAN_SELECT_SEND : CHAN_SELECT_RECV,
+			.elem = (uintptr_t)bigsel_elem };
+		nsend += sd;
+	}
+	serial = next_serial++;
+	fill_elem(bigsel_elem, esz, serial);
+	s.cases = (uintptr_t)k;
+	s.ncases = n;
+	if (chance(50)) {
+		s.flags = CHAN_XFER_NONBLOCK;
+	} else {
+		s.flags = CHAN_XFER_DEADLINE;
+		s.deadline_ns = mono_ns() + rnd(2000000);
+	}
+	DESC("bigsel: %u cases (%u send) on chan esz %u cap %u len %d, flags %#x",
+	     n, nsend, esz, cap, !!put, s.flags);
+	/* What it must hold: cases (over 64 bytes each past 4), send elements. */
+	lo = (n > 4 ? (uint64_t)n * 64 : 0) +
+	     (esz > 16 ? (uint64_t)nsend * ((esz + 7) & ~7U) : 0);
+	hi = (n > 4 ? pow2up((uint64_t)n * 256) : 0) +
+	     (esz > 16 && nsend ? pow2up((uint64_t)nsend * ((esz + 7) & ~7U)) : 0) +
+	     (nsend < n ? pow2up(48 + esz) : 0) + esz * (uint64_t)cap + PAGE;
+	ready = (put && nsend < n) || (nsend && cap && !put);
+	if (ready)
+		w.ok = true;
+	else
+		want_blocked(&w, s.flags & CHAN_XFER_NONBLOCK, true);
+	want_budget(&w, hi);
+	if (hi > (64ULL << 20))
+		want_err(&w, ENOMEM);	/* a big kvmalloc in a small VM */
+	if (lo > limits.user_budget_bytes) {
+		w.ok = false;
+		want_err(&w, EMFILE);
+	}
+	timer_arm();
+	ret = ioctl(a, CHAN_IOC_SELECT, &s);
+	e = errno;
+	timer_disarm();
+	hs.bigsels++;
+	if (judge(ret, e, &w)) {
+		hs.bigsel_ok++;
+		struct chan_select_case *kc = &k[ret];
+
+		if ((uint32_t)ret >= n || s.index != (uint32_t)ret || s.ok != 1)
+			fuzz_fail("bigsel: returned %d, index %u ok %u", ret,
+				  s.index, s.ok);
+		if (kc->op == CHAN_SELECT_RECV) {
+			if (!put || !elem_is(bigsel_elem, esz, put))
+				fuzz_fail("bigsel: received not the element that waited (R5)");
+			put = 0;
+		} else {
+			put = serial;
+		}
+	}
+	/* Exactly what the model says is left (R5). */
+	{
+		struct chan_info info = chan_info_of(a);
+		struct chan_xfer x = { .elem = (uintptr_t)bigsel_elem,
+				       .flags = CHAN_XFER_NONBLOCK };
+
+		if (info.len != (put ? 1U : 0U) || info.recv_waiters ||
+		    info.send_waiters)
+			fuzz_fail("bigsel: len %u waiters %u/%u afterwards, want len %d",
+				  info.len, info.recv_waiters, info.send_waiters,
+				  !!put);
+		if (put) {
+			int r = ioctl(a, CHAN_IOC_RECV, &x);
+
+			/* A receive of a large element needs budget too. */
+			if (r < 0 && errno == EMFILE && budget_lift(true)) {
+				r = ioctl(a, CHAN_IOC_RECV, &x);
+				budget_lift(false);
+			}
+			if (r != 1)
+				fuzz_fail("bigsel: receiving the element left: %d %s",
+					  r, r < 0 ? strerrorname_np(errno) : "");
+			if (!elem_is(bigsel_elem, esz, put))
+				fuzz_fail("bigsel: the element left is not #%llu (R5)",
+					  (unsigned long long)put);
+		}
+	}
+	free(k);
+	close(a);
+}
+
+/*
+ * (c) Many selects won at once while a write(2) batch runs: 2-4 threads
+ * each block in a select over up to 4095 receive cases on channel A and
+ * one on B; then B is Go-closed by a helper (winning every select still
+ * waiting) while this thread writes a batch of up to 65536 elements to A.
+ * The dead waiters cost the batch nothing after one look (L6; a long lock
+ * hold shows as a soft lockup or RCU stall, which the harness reports).  A
+ * select returns B's case with ok 0, or an A case with an element; those
+ * elements are the first of the batch, and the rest is in A in order (R1,
+ * R3, R5).
+ */
+#define STORM_SEL	4
+#define STORM_ESZ	4
+
+struct storm_sel {
+	int a, b;
+	uint32_t m;			/* cases on A; one more on B */
+	uint32_t got;			/* where A's element lands */
+	long ret;
+	int err;
+	struct chan_select s;
+	atomic_int done;
+};
+
+static void *storm_selector(void *arg)
+{
+	struct storm_sel *z = arg;
+	struct chan_select_case *k = calloc(z->m + 1, sizeof(*k));
+	sigset_t all;
+	uint32_t i;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	CHECK("fuzz", k);
+	for (i = 0; i <= z->m; i++)
+		k[i] = (struct chan_select_case){
+			.fd = (uint32_t)(i < z->m ? z->a : z->b),
+			.op = CHAN_SELECT_RECV, .elem = (uintptr_t)&z->got };
+	z->s = (struct chan_select){ .cases = (uintptr_t)k, .ncases = z->m + 1,
+				     .index = 0xdead, .ok = 0xdead };
+	z->ret = ioctl(z->a, CHAN_IOC_SELECT, &z->s);
+	z->err = errno;
+	free(k);
+	atomic_store(&z->done, 1);
+	return NULL;
+}
+
+static struct {
+	int b;
+	unsigned int delay;
+	long ret;
+	int err;
+} storm_closer;
+
+static void *storm_close(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < storm_closer.delay; i++)
+		__asm__ volatile("" ::: "memory");
+	storm_closer.ret = ioctl(storm_closer.b, CHAN_IOC_CLOSE);
+	storm_closer.err = errno;
+	return NULL;
+}
+
+static uint64_t storm_max_write_ns;
+
+static void op_storm(void)
+{
+	struct chan_create ca = { .elem_size = STORM_ESZ, .cap = 65536 };
+	struct chan_create cb = { .elem_size = STORM_ESZ, .cap = 0 };
+	struct storm_sel z[STORM_SEL];
+	pthread_t t[STORM_SEL], closer;
+	int dev = pick_fd_kind(FK_DEV), a, b, nsel = 2 + (int)rnd(3), i, j;
+	uint32_t nw = 1 + rnd(65536), waiting = 0, *batch, first = 0;
+	uint64_t hi, base;
+	int64_t until, t0;
+	ssize_t w;
+	bool *got, closer_joined = false;
+
+	if (dev < 0 || no_race)
+		return;
+	/* Under a small budget a smaller A, so that the selects still run. */
+	if (limits.user_budget_bytes < (4ULL << 20)) {
+		ca.cap = 4096;
+		nw = 1 + rnd(ca.cap);
+	}
+	hi = (uint64_t)ca.cap * STORM_ESZ + 2 * PAGE +
+	     nsel * (pow2up(4096 * 256) + pow2up(48 + STORM_ESZ)) +
+	     pow2up(65536);
+	a = ioctl(dev, CHAN_IOC_CREATE, &ca);
+	b = a < 0 ? -1 : ioctl(dev, CHAN_IOC_CREATE, &cb);
+	if (a < 0 || b < 0) {
+		if (!(errno == EMFILE && budget_may(hi)) && errno != ENOMEM)
+			fuzz_fail("storm: CREATE: %s", strerrorname_np(errno));
+		if (a >= 0)
+			close(a);
+		return;
+	}
+	DESC("storm: %d selects, write of %u elements", nsel, nw);
+	for (i = 0; i < nsel; i++) {
+		z[i] = (struct storm_sel){ .a = a, .b = b,
+			.m = chance(50) ? CHAN_SELECT_MAX - 1 :
+					  1 + rnd(CHAN_SELECT_MAX - 1) };
+		t[i] = spawn(storm_selector, &z[i]);
+	}
+	until = now_ns() + 30000000000LL;
+	STEP(desc);
+	for (uint32_t last = 0;;) {
+		uint32_t want = 0, have;
+
+		for (i = 0; i < nsel; i++)
+			if (!atomic_load(&z[i].done))
+				want += z[i].m;
+		have = chan_info_of(a).recv_waiters;
+		if (have == want)
+			break;
+		/* A slow kernel may take long; no progress for 30 s may not. */
+		if (have != last)
+			until = now_ns() + 30000000000LL, last = have;
+		if (now_ns() > until)
+			fuzz_fail("storm: the selects queued %u of %u cases in 30 s",
+				  have, want);
+		usleep(1000);
+	}
+	for (i = 0; i < nsel; i++) {
+		if (!atomic_load(&z[i].done)) {
+			waiting++;
+			continue;
+		}
+		if (!(z[i].ret == -1 && z[i].err == EMFILE && budget_may(hi)))
+			fuzz_fail("storm: select %d returned %ld %s before anything happened",
+				  i, z[i].ret, strerrorname_np(z[i].err));
+	}
+
+	batch = malloc((size_t)nw * STORM_ESZ);
+	got = calloc(nw, sizeof(*got));
+	CHECK("fuzz", batch && got);
+	base = next_serial;
+	next_serial += nw;
+	for (j = 0; j < (int)nw; j++)
+		batch[j] = (uint32_t)(base + j);
+	storm_closer.b = b;
+	storm_closer.delay = chance(50) ? 0 : rnd(200000);
+	closer = spawn(storm_close, NULL);
+	if (chance(50)) {
+		join(closer);
+		closer_joined = true;
+	}
+	t0 = now_ns();
+	w = write(a, batch, (size_t)nw * STORM_ESZ);
+	t0 = now_ns() - t0;
+	if ((uint64_t)t0 > storm_max_write_ns)
+		storm_max_write_ns = (uint64_t)t0;
+	if (!closer_joined)
+		join(closer);
+	for (i = 0; i < nsel; i++)
+		join(t[i]);
+	ncall += 2;
+	total_calls += 2;
+	if (storm_closer.ret != 0)
+		fuzz_fail("storm: CLOSE of B: %s (K1)",
+			  strerrorname_np(storm_closer.err));
+	if (w < 0 && !(errno == EMFILE && budget_may(hi)))
+		fuzz_fail("storm: write: %s", strerrorname_np(errno));
+	if (w >= 0 && w != (ssize_t)nw * STORM_ESZ)
+		fuzz_fail("storm: write of %u elements into room for %u returned %zd (P3)",
+			  nw, ca.cap, w);
+	if (w < 0)
+		nw = 0;
+	/* What the selects took from A is the head of the batch. */
+	for (i = 0; i < nsel; i++) {
+		uint32_t v;
+
+		if (z[i].ret == -1 && z[i].err == EMFILE)
+			continue;
+		ncall++;
+		total_calls++;
+		if (z[i].ret < 0 || (uint32_t)z[i].ret != z[i].s.index ||
+		    z[i].s.ok > 1)
+			fuzz_fail("storm: select %d returned %ld %s, index %u ok %u",
+				  i, z[i].ret, z[i].ret < 0 ?
+				  strerrorname_np(z[i].err) : "",
+				  z[i].s.index, z[i].s.ok);
+		if ((uint32_t)z[i].ret == z[i].m) {
+			if (z[i].s.ok)
+				fuzz_fail("storm: select %d received from B, which nobody sent to (X5)",
+					  i);
+			continue;
+		}
+		if (!z[i].s.ok)
+			fuzz_fail("storm: select %d: A's case %ld with ok 0, A is open (X5)",
+				  i, z[i].ret);
+		v = z[i].got;
+		if (v < base || v >= base + nw || got[v - base])
+			fuzz_fail("storm: select %d got %u, not a fresh element of the batch (R5)",
+				  i, v);
+		got[v - base] = true;
+		first++;
+	}
+	for (j = 0; j < (int)first; j++)
+		if (!got[j])
+			fuzz_fail("storm: the selects took elements past #%d of the batch, not its head (R3)",
+				  j);
+	/* The rest is in A, in order (R1, R5). */
+	{
+		uint32_t *rest = malloc(65536 * STORM_ESZ);
+		uint32_t have = 0;
+		bool lifted = false;
+		ssize_t r;
+		int fl = fcntl(a, F_GETFL);
+
+		CHECK("fuzz", rest);
+		CHECK_SYS("fuzz", fcntl(a, F_SETFL, fl | O_NONBLOCK));
+		while (have < nw - first) {
+			r = read(a, rest + have, (size_t)(65536 - have) * STORM_ESZ);
+			if (r < 0 && errno == EMFILE && !lifted &&
+			    budget_lift(true)) {
+				lifted = true;	/* the read's scratch */
+				continue;
+			}
+			if (r <= 0)
+				fuzz_fail("storm: reading back the batch: %zd %s after %u of %u",
+					  r, r < 0 ? strerrorname_np(errno) : "",
+					  have, nw - first);
+			have += (uint32_t)(r / STORM_ESZ);
+		}
+		for (j = 0; j < (int)have; j++)
+			if (rest[j] != (uint32_t)(base + first + j))
+				fuzz_fail("storm: A holds %u at %d, want %llu (R1, R5)",
+					  rest[j], j,
+					  (unsigned long long)(base + first + j));
+		if (chan_info_of(a).len)
+			fuzz_fail("storm: A holds more than was written (R5)");
+		if (lifted)
+			budget_lift(false);
+		free(rest);
+	}
+	hs.storms++;
+	hs.storm_elems += nw;
+	if (verbose)
+		fprintf(stderr, "storm: %d selects (%u waiting), %u elements written in %lld us\n",
+			nsel, waiting, nw, (long long)t0 / 1000);
+	free(batch);
+	free(got);
+	close(a);
+	close(b);
+}
+
 /* ------------------------------------------------------------- driver */
 
 static void setup_memory(void)
@@ -2099,6 +3046,9 @@ static void setup_memory(void)
 	hole_rw = h;
 	hole = h + PAGE;
 	CHECK_SYS("fuzz", munmap(hole, PAGE));
+	bigsel_elem = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("fuzz", bigsel_elem != MAP_FAILED);
 }
 
 static void reset_model(void)
@@ -2150,8 +3100,14 @@ static void one_step(void)
 		op_setfl();
 	else if (r < 95)
 		op_open();
-	else
+	else if ((r = rnd(100)) < 50)
 		op_race();
+	else if (r < 80)
+		op_fault();
+	else if (r < 93)
+		op_big_select();
+	else
+		op_storm();
 }
 
 /* Run one seed for @secs seconds or @calls calls; returns the calls made. */
@@ -2210,9 +3166,123 @@ static unsigned long run_seed(uint64_t s, double secs, unsigned long calls)
 		verify_chan(fds[i].fd);
 	}
 	reset_model();
-	fprintf(stderr, "chan_fuzz: seed %llu: %lu calls, no failure\n",
-		(unsigned long long)s, ncall);
+	fprintf(stderr, "chan_fuzz: seed %llu: %lu calls, no failure; %lu EMFILE, %lu fault scenarios (%lu put-backs, %lu drains past a lifted budget), %lu big selects (%lu won), %lu storms (%lu elements, slowest write %.1f ms)\n",
+		(unsigned long long)s, ncall, hs.emfile, hs.faults,
+		hs.putbacks, nlifted, hs.bigsels, hs.bigsel_ok, hs.storms,
+		hs.storm_elems, storm_max_write_ns / 1e6);
+	memset(&hs, 0, sizeof(hs));
+	nlifted = 0;
+	storm_max_write_ns = 0;
 	return ncall;
+}
+
+/* ----------------------------------------------------- small budgets */
+
+static unsigned long *shared_calls;	/* calls made in budget children */
+
+static void start_helpers(void)
+{
+	int dev = chan_dev_open();
+
+	memset(&limits, 0, sizeof(limits));
+	CHECK_SYS("fuzz", ioctl(dev, CHAN_IOC_QUERY, &limits));
+	close(dev);
+	CHECK_SYS("fuzz", sem_init(&race.go, 0, 0));
+	CHECK_SYS("fuzz", sem_init(&race.done, 0, 0));
+	race.stop = false;
+	race_thread = spawn(race_helper, NULL);
+}
+
+static void stop_helpers(void)
+{
+	race.stop = true;
+	sem_post(&race.go);
+	join(race_thread);
+}
+
+static int param_rw(const char *val, char *old, size_t len)
+{
+	int fd = open(BUDGET_PARAM, val ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = val ? write(fd, val, strlen(val)) : read(fd, old, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (!val)
+		old[n] = 0;
+	return 0;
+}
+
+/*
+ * Run seeds with user_budget_bytes at @bytes, so that the EMFILE paths of
+ * every call run (L5): in a child, so that whatever happens to it the
+ * parameter is put back afterwards.  Returns the child's wait status.
+ */
+static int with_budget(uint64_t bytes, uint64_t s, double secs,
+		       unsigned long calls, bool many)
+{
+	char old[64], val[32];
+	int status = 0;
+	pid_t pid;
+
+	if (param_rw(NULL, old, sizeof(old)) < 0) {
+		fprintf(stderr, "chan_fuzz: cannot read " BUDGET_PARAM " (%s): the budget mode needs root\n",
+			strerrorname_np(errno));
+		return 1 << 8;
+	}
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
+	if (param_rw(val, NULL, 0) < 0) {
+		fprintf(stderr, "chan_fuzz: cannot set " BUDGET_PARAM ": %s\n",
+			strerrorname_np(errno));
+		return 1 << 8;
+	}
+	fprintf(stderr, "chan_fuzz: user_budget_bytes %s for the next seeds (was %.*s)\n",
+		val, (int)strcspn(old, "\n"), old);
+	pid = fork_child();
+	if (pid == 0) {
+		int64_t end = now_ns() + (int64_t)(secs * 1e9);
+
+		total_calls = 0;
+		start_helpers();
+		do {
+			double left = (double)(end - now_ns()) / 1e9;
+
+			run_seed(s, calls ? 1e9 : (!many || left < 60 ? left : 60),
+				 calls);
+			s = s * 0x9e3779b97f4a7c15ULL + 1;
+		} while (many && !calls && now_ns() < end);
+		stop_helpers();
+		__atomic_add_fetch(shared_calls, total_calls, __ATOMIC_SEQ_CST);
+		_exit(0);
+	}
+	/*
+	 * The child has no watchdog of its own: past its time and a minute
+	 * it is killed here, before this process's watchdog would end both
+	 * with the parameter still small.
+	 */
+	{
+		int64_t until = now_ns() + (int64_t)(((calls ? 3600 : secs) +
+						      60) * 1e9);
+
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (now_ns() > until) {
+				fprintf(stderr, "chan_fuzz: FAIL seed %llu with user_budget_bytes %s: still running %.0f s after its end; killed\n",
+					(unsigned long long)s, val, 60.0);
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				status = 1 << 8;
+				break;
+			}
+			usleep(100000);
+		}
+	}
+	if (param_rw(old, NULL, 0) < 0)
+		fprintf(stderr, "chan_fuzz: FAIL: could not put " BUDGET_PARAM " back to %s\n",
+			old);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -2222,7 +3292,8 @@ int main(int argc, char **argv)
 	bool have_seed = false;
 	double secs = 0;
 	unsigned long calls = 0;
-	int dev, i;
+	uint64_t budget = 0;
+	int i, st;
 	int64_t t0;
 
 	for (i = 1; i < argc; i++) {
@@ -2233,31 +3304,44 @@ int main(int argc, char **argv)
 			secs = atof(argv[++i]);
 		} else if (!strcmp(argv[i], "--calls") && i + 1 < argc) {
 			calls = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--budget") && i + 1 < argc) {
+			budget = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--no-race")) {
 			no_race = true;
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
 		} else {
-			fprintf(stderr, "usage: %s [--seed S] [--seconds N] [--calls N] [--no-race] [-v]\n",
+			fprintf(stderr, "usage: %s [--seed S] [--seconds N] [--calls N] [--budget BYTES] [--no-race] [-v]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	test_start("L2 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R5",
+	test_start("L2 L5 L6 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R3 R5",
 		   "bad-input fuzzer with an oracle",
 		   (unsigned int)(secs > 0 ? secs + 120 : 120));
 	CHECK_SYS("fuzz", sigaction(SIGALRM, &sa, NULL));
 	setup_memory();
-	dev = chan_dev_open();
-	memset(&limits, 0, sizeof(limits));
-	CHECK_SYS("fuzz", ioctl(dev, CHAN_IOC_QUERY, &limits));
-	close(dev);
-	CHECK_EQ("fuzz", limits.version, CHAN_API_VERSION);
-	CHECK_SYS("fuzz", sem_init(&race.go, 0, 0));
-	CHECK_SYS("fuzz", sem_init(&race.done, 0, 0));
-	race_thread = spawn(race_helper, NULL);
-
+	shared_calls = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK("fuzz", shared_calls != MAP_FAILED);
 	t0 = now_ns();
+	if (budget) {
+		/* The whole run with a small budget (tests/fuzz/run). */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		st = with_budget(budget, have_seed ? one_seed :
+				 ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec,
+				 secs > 0 ? secs : 10, calls, !have_seed);
+		if (st)
+			return 1;
+		printf("chan_fuzz: %lu calls in %.1f s with user_budget_bytes %llu, 0 failures\n",
+		       *shared_calls, (double)(now_ns() - t0) / 1e9,
+		       (unsigned long long)budget);
+		test_pass();
+	}
+	start_helpers();
+	CHECK_EQ("fuzz", limits.version, CHAN_API_VERSION);
 	if (have_seed) {
 		run_seed(one_seed, secs > 0 ? secs : 10, calls);
 	} else if (secs > 0 || calls) {
@@ -2285,12 +3369,17 @@ int main(int argc, char **argv)
 		run_seed(1, 4, 0);
 		run_seed(2, 4, 0);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		run_seed((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30), 6, 0);
+		run_seed((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30), 5, 0);
+		/* And one with a budget small enough to refuse calls (L5). */
+		stop_helpers();
+		st = with_budget(BUDGET_SHORT, 3, 4, 0, false);
+		if (st)
+			return 1;
+		start_helpers();
 	}
 	printf("chan_fuzz: %lu calls (%lu expected to fail) in %.1f s, 0 failures\n",
-	       total_calls, nfail_expected, (double)(now_ns() - t0) / 1e9);
-	race.stop = true;
-	sem_post(&race.go);
-	join(race_thread);
+	       total_calls + *shared_calls, nfail_expected,
+	       (double)(now_ns() - t0) / 1e9);
+	stop_helpers();
 	test_pass();
 }

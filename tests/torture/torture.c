@@ -4,6 +4,7 @@
  * K4, R1, R2, X2 and per-sender FIFO order along the way).
  *
  *   torture [--seconds N] [--seed S] [--round-seed X] [--fifo]
+ *           [--budget BYTES]
  *
  * The run is a sequence of rounds.  Each round makes 1-4 channels (buffered
  * and unbuffered), and starts participants: threads of this process and
@@ -49,8 +50,15 @@
  * preempted.  The main and signaller threads run above them (20).  On a
  * PREEMPT_RT kernel (/sys/kernel/realtime is 1) it is the default.
  *
+ * --budget sets user_budget_bytes to BYTES for the run (a few KiB: the
+ * round's channels must fit), so that sends, receives, selects and batches
+ * are refused with EMFILE, which must have had no effect (L5): such a send
+ * is never received, such a receive stores nothing.  The parameter is put
+ * back however the run ends (a parent process waits for the run).
+ *
  * Without --seconds it runs the short version of make check: 19 s of
- * rounds, about 20 s in all.
+ * rounds, the last 5 s of them with a budget that leaves the participants'
+ * calls 512 bytes beyond the round's channels, about 20 s in all.
  * Exit 0 when everything checked out, 77 without /dev/chan, 1 on a failure.
  */
 #include "../user/check.h"
@@ -87,18 +95,21 @@ enum {
 	S_EPIPE,
 	S_NOTCHOSEN,	/* a select case that did not proceed (X2) */
 	S_CLOSED,	/* a select send case that found the channel closed */
+	S_EMFILE,	/* refused for the budget (--budget) */
 };
 
 static const char *const state_name[] = {
 	"never sent", "in flight", "sent", "failed EAGAIN",
 	"failed ETIMEDOUT", "failed EINTR", "failed EPIPE",
 	"a select case not chosen", "a select send on a closed channel",
+	"failed EMFILE",
 };
 
 struct stats {
 	uint64_t sends, recvs, selects, batches;
 	uint64_t eagain, etimedout, eintr, epipe, closed;
 	uint64_t closes;
+	uint64_t emfile;
 };
 
 /* One participant: a thread of this process or of a forked one. */
@@ -134,6 +145,10 @@ struct shared {
 
 static struct shared *sh;
 static uint64_t master_seed;
+static uint64_t budget;		/* user_budget_bytes now set, 0: untouched */
+static uint64_t budget_calls;	/* short run: budget beyond each round's channels */
+static uint64_t chan_cost_bytes;	/* what a channel costs, its buffer aside */
+static void budget_set(uint64_t bytes);
 
 /* Totals of the whole run, kept by the main process. */
 static struct {
@@ -229,6 +244,12 @@ static uint8_t failure(struct worker *w, const char *what, int c,
 	case -EINTR:
 		w->p->st.eintr++;
 		return S_EINTR;
+	case -EMFILE:
+		if (!budget)
+			tfail("L5", "participant %d: %s on channel %d failed EMFILE with the default budget",
+			      w->id, what, c);
+		w->p->st.emfile++;
+		return S_EMFILE;
 	case -EPIPE:
 		if (c >= 0 && !is_closing(c))
 			tfail("K2", "participant %d: %s on channel %d failed EPIPE but nobody closed it",
@@ -998,6 +1019,7 @@ static void add_stats(struct stats *t, const struct stats *s)
 	t->epipe += s->epipe;
 	t->closed += s->closed;
 	t->closes += s->closes;
+	t->emfile += s->emfile;
 }
 
 static void reset_round(void)
@@ -1035,8 +1057,19 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 	for (c = 0; c < sh->nch; c++) {
 		/* A third unbuffered, the others small buffers. */
 		sh->cap[c] = below(&rng, 3) ? 1 + (int)below(&rng, 8) : 0;
-		sh->fd[c] = CHECK_OK("C1", chan_make(sizeof(struct elem),
-						      (size_t)sh->cap[c], 0));
+		sh->fd[c] = chan_make(sizeof(struct elem), (size_t)sh->cap[c], 0);
+		if (sh->fd[c] == -EMFILE && budget)
+			tfail("L5", "the round's channels do not fit user_budget_bytes %" PRIu64 ": give a larger --budget",
+			      budget);
+		CHECK("C1", sh->fd[c] >= 0);
+	}
+	if (budget_calls) {
+		/* The short run's last rounds: little room for the calls. */
+		uint64_t b = budget_calls;
+
+		for (c = 0; c < sh->nch; c++)
+			b += chan_cost_bytes + sizeof(struct elem) * sh->cap[c];
+		budget_set(b);
 	}
 	nthreads = 1 + (int)below(&rng, 4);
 	nproc = 1 + (int)below(&rng, 3);
@@ -1119,8 +1152,96 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X] [--fifo]\n");
+	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X] [--fifo] [--budget BYTES]\n");
 	exit(2);
+}
+
+#define BUDGET_PARAM	"/sys/module/chan/parameters/user_budget_bytes"
+#define BUDGET_CALLS	512	/* the short run's last rounds: for calls */
+
+static char budget_old[32];
+
+static int budget_file(const char *val)
+{
+	int fd = open(BUDGET_PARAM, val ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = val ? write(fd, val, strlen(val)) :
+		  read(fd, budget_old, sizeof(budget_old) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	if (!val)
+		budget_old[strcspn(budget_old, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Make sure user_budget_bytes is put back however the run ends: the run
+ * goes on in a child, and this process waits for it and restores the
+ * parameter.  False (nothing changed) when it cannot be read (not root).
+ */
+static bool budget_guard(void)
+{
+	int status;
+	pid_t pid;
+
+	if (budget_file(NULL) < 0)
+		return false;
+	pid = fork_child();
+	if (pid == 0)
+		return true;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (budget_file(budget_old) < 0)
+		fprintf(stderr, "torture: FAIL: could not put " BUDGET_PARAM " back to %s\n",
+			budget_old);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "torture: FAIL: the run ended by signal %d\n",
+			WTERMSIG(status));
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/*
+ * What a channel of 1-byte elements and no buffer costs the budget: the
+ * smallest budget that lets one be made, with nothing else charged.
+ */
+static uint64_t chan_cost(void)
+{
+	uint64_t lo = 1, hi = 1 << 16, mid;
+	char val[32];
+	int fd;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		snprintf(val, sizeof(val), "%" PRIu64, mid);
+		CHECK_SYS("L5", budget_file(val));
+		fd = chan_make(1, 0, 0);
+		if (fd >= 0) {
+			close(fd);
+			hi = mid;
+		} else {
+			CHECK_EQ("L5", fd, -EMFILE);
+			lo = mid + 1;
+		}
+	}
+	CHECK_SYS("L5", budget_file(budget_old));
+	return lo;
+}
+
+static void budget_set(uint64_t bytes)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%" PRIu64, bytes);
+	if (budget_file(val) < 0)
+		tfail("L5", "cannot set " BUDGET_PARAM " to %s: %s", val,
+		      strerrorname_np(errno));
+	budget = bytes;
+	fprintf(stderr, "torture: user_budget_bytes %s (was %s)\n", val,
+		budget_old);
 }
 
 int main(int argc, char **argv)
@@ -1128,7 +1249,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t round_seed = 0;
 	int64_t seconds = 19, start, end;
-	bool one_round = false;
+	bool one_round = false, short_run = true, guarded = false;
+	uint64_t want_budget = 0, short_budget = 0;
 	uint32_t round;
 	int i;
 
@@ -1141,7 +1263,9 @@ int main(int argc, char **argv)
 		if (i + 1 == argc)
 			usage();
 		if (!strcmp(argv[i], "--seconds"))
-			seconds = strtoll(argv[++i], NULL, 0);
+			seconds = strtoll(argv[++i], NULL, 0), short_run = false;
+		else if (!strcmp(argv[i], "--budget"))
+			want_budget = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seed"))
 			master_seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--round-seed"))
@@ -1152,6 +1276,13 @@ int main(int argc, char **argv)
 	if (seconds < 1)
 		usage();
 	fifo = fifo || preempt_rt();
+	if (want_budget || short_run) {
+		guarded = budget_guard();
+		if (!guarded && want_budget) {
+			fprintf(stderr, "torture: --budget needs root (cannot read " BUDGET_PARAM ")\n");
+			exit(2);
+		}
+	}
 	/* Longer than the run: one round's end may take a while (K4). */
 	test_start(fifo ? RULES " V3" : RULES,
 		   "exactly-once torture: threads, processes, selects, signals, kill -9, Go-close",
@@ -1173,6 +1304,20 @@ int main(int argc, char **argv)
 	CHECK_SYS("B3", sigaction(SIGUSR1, &sa, NULL));
 	sa.sa_flags = SA_RESTART;
 	CHECK_SYS("B3", sigaction(SIGUSR2, &sa, NULL));
+	if (guarded) {
+		chan_cost_bytes = chan_cost();
+		fprintf(stderr, "torture: a channel costs the budget %" PRIu64
+			" bytes and its buffer; the round's channels at most %" PRIu64 "\n",
+			chan_cost_bytes,
+			MAX_CH * (chan_cost_bytes + 8 * sizeof(struct elem)));
+		short_budget = MAX_CH * (chan_cost_bytes +
+					 8 * sizeof(struct elem)) +
+			       BUDGET_CALLS;
+	}
+	if (want_budget)
+		budget_set(want_budget);
+	else if (short_run && !guarded)
+		fprintf(stderr, "torture: not root: no rounds with a small budget\n");
 
 	start = now_ns();
 	end = start + seconds * 1000000000LL;
@@ -1188,6 +1333,12 @@ int main(int argc, char **argv)
 			break;
 		if (len > left || one_round)
 			len = left > 500000000LL ? left : 500000000LL;
+		/* The short run's last rounds refuse calls for the budget. */
+		if (short_run && guarded && left <= 5000000000LL) {
+			/* Room for any round's channels; tightened after. */
+			budget_set(short_budget);
+			budget_calls = BUDGET_CALLS;
+		}
 		run_round(round, seed, len);
 		if (one_round)
 			break;
@@ -1201,9 +1352,10 @@ int main(int argc, char **argv)
 		total.st.batches);
 	fprintf(stderr, "torture: %" PRIu64 " signals sent, %" PRIu64
 		" delivered, %" PRIu64 " EINTR; %" PRIu64 " timeouts, %" PRIu64
-		" EAGAIN, %" PRIu64 " EPIPE\n", total.signals_sent,
-		total.signals, total.st.eintr,
-		total.st.etimedout, total.st.eagain, total.st.epipe);
+		" EAGAIN, %" PRIu64 " EPIPE, %" PRIu64 " EMFILE\n",
+		total.signals_sent, total.signals, total.st.eintr,
+		total.st.etimedout, total.st.eagain, total.st.epipe,
+		total.st.emfile);
 	fprintf(stderr, "torture: %" PRIu64 " processes killed (%" PRIu64
 		" sends in flight, %" PRIu64 " of them delivered), %" PRIu64
 		" Go-closes by participants\n", total.kills,
@@ -1212,9 +1364,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "torture: TOTALS seed=%" PRIu64 " seconds=%" PRId64
 		" rounds=%" PRIu64 " elements=%" PRIu64 " signals=%" PRIu64
 		" kills=%" PRIu64 " closes=%" PRIu64 " timeouts=%" PRIu64
-		" eintr=%" PRIu64 " lost=0 doubled=0 misordered=0\n",
+		" eintr=%" PRIu64 " emfile=%" PRIu64
+		" lost=0 doubled=0 misordered=0\n",
 		master_seed, seconds, total.rounds, total.elements,
 		total.signals, total.kills,
-		total.closes, total.st.etimedout, total.st.eintr);
+		total.closes, total.st.etimedout, total.st.eintr,
+		total.st.emfile);
 	test_pass();
 }

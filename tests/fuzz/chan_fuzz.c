@@ -790,6 +790,17 @@ static void adopt_fd(int fd, int chan, uint32_t mode, uint32_t flags)
 	add_fd(fd, f, !(flags & CHAN_FD_INHERIT));
 }
 
+static uint64_t pow2up(uint64_t n);
+
+/*
+ * What a channel with a buffer of @bytes costs the budget at most: its
+ * object (under a page) and the buffer as the allocator hands it out.
+ */
+static uint64_t chan_charge(uint64_t bytes)
+{
+	return (bytes ? pow2up(bytes) : 0) + PAGE;
+}
+
 static uint64_t live_buffer_bytes(void)
 {
 	uint64_t b = 0;
@@ -797,7 +808,7 @@ static uint64_t live_buffer_bytes(void)
 
 	for (i = 0; i < MAX_CHANS; i++)
 		if (chans[i].live)
-			b += chans[i].bytes + PAGE;
+			b += chan_charge(chans[i].bytes);
 	return b;
 }
 
@@ -890,7 +901,7 @@ static void op_create(void)
 		}
 		/* Charged before the fd is written back: both may apply. */
 		if (!w.err[EINVAL] && accessible(p, sizeof(cc), false))
-			want_budget(&w, bytes + PAGE);
+			want_budget(&w, chan_charge(bytes));
 	}
 	before = lowest_free_fd();
 	ret = ioctl(fd, CHAN_IOC_CREATE, (void *)(uintptr_t)p);
@@ -2461,7 +2472,7 @@ static void op_fault(void)
 
 	if (dev < 0 || no_race)
 		return;
-	hi = cc.elem_size * (uint64_t)cc.cap + PAGE +
+	hi = chan_charge(cc.elem_size * (uint64_t)cc.cap) +
 	     nr * pow2up(48 + 65536) + pow2up(esz);
 	a = ioctl(dev, CHAN_IOC_CREATE, &cc);
 	if (a < 0) {
@@ -2667,7 +2678,7 @@ static void op_big_select(void)
 	n = chance(50) ? CHAN_SELECT_MAX : 1 + rnd(CHAN_SELECT_MAX);
 	a = ioctl(dev, CHAN_IOC_CREATE, &cc);
 	if (a < 0) {
-		if (!(errno == EMFILE && budget_may(esz * (uint64_t)cap + PAGE)) &&
+		if (!(errno == EMFILE && budget_may(chan_charge(esz * (uint64_t)cap))) &&
 		    errno != ENOMEM)
 			fuzz_fail("bigsel: CREATE esz %u cap %u: %s", esz, cap,
 				  strerrorname_np(errno));
@@ -2682,7 +2693,7 @@ static void op_big_select(void)
 		if (ioctl(a, CHAN_IOC_SEND, &x) == 0)
 			put = serial;
 		else if (!(errno == EMFILE &&
-			   budget_may(pow2up(esz) + esz * (uint64_t)cap + PAGE)))
+			   budget_may(pow2up(esz) + chan_charge(esz * (uint64_t)cap))))
 			fuzz_fail("bigsel: SEND esz %u to a new channel of cap %u: %s",
 				  esz, cap, strerrorname_np(errno));
 	}
@@ -2713,7 +2724,7 @@ static void op_big_select(void)
 	     (esz > 16 ? (uint64_t)nsend * ((esz + 7) & ~7U) : 0);
 	hi = (n > 4 ? pow2up((uint64_t)n * 256) : 0) +
 	     (esz > 16 && nsend ? pow2up((uint64_t)nsend * ((esz + 7) & ~7U)) : 0) +
-	     (nsend < n ? pow2up(48 + esz) : 0) + esz * (uint64_t)cap + PAGE;
+	     (nsend < n ? pow2up(48 + esz) : 0) + chan_charge(esz * (uint64_t)cap);
 	ready = (put && nsend < n) || (nsend && cap && !put);
 	if (ready)
 		w.ok = true;
@@ -2865,7 +2876,7 @@ static void op_storm(void)
 		ca.cap = 4096;
 		nw = 1 + rnd(ca.cap);
 	}
-	hi = (uint64_t)ca.cap * STORM_ESZ + 2 * PAGE +
+	hi = chan_charge((uint64_t)ca.cap * STORM_ESZ) + PAGE +
 	     nsel * (pow2up(4096 * 256) + pow2up(48 + STORM_ESZ)) +
 	     pow2up(65536);
 	a = ioctl(dev, CHAN_IOC_CREATE, &ca);

@@ -68,8 +68,26 @@ static void check_pinned(const char *what)
 	CHECK("L3", access("/dev/chan", F_OK) == 0);
 }
 
-/* One use of the freshly loaded module, with the unload tried midway. */
+/*
+ * One use of the freshly loaded module, with the unload tried midway.  In a
+ * child: chan_select() keeps a /dev/chan fd of libchan's own for the life
+ * of the process (chan_select(3)), which pins the module as any open fd
+ * does (L3) until the child exits.
+ */
+static void use_module_in(void);
+
 static void use_module(void)
+{
+	pid_t pid = fork_child();
+
+	if (pid == 0) {
+		use_module_in();
+		_exit(0);
+	}
+	wait_child_ok("L3", pid);
+}
+
+static void use_module_in(void)
 {
 	struct chan_case cs[2];
 	uint64_t v, out = 0;

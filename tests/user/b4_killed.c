@@ -214,7 +214,7 @@ int main(void)
 	struct ledger *l;
 	unsigned int round;
 
-	test_start("B4", "kill -9 of blocked senders and receivers: nothing lost or doubled", 90);
+	test_start("B4", "kill -9 of blocked senders and receivers: nothing lost or doubled", 300);
 	killed_blocked_sender(0);
 	killed_blocked_sender(2);
 	killed_blocked_receiver(0);

@@ -920,18 +920,52 @@ struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n)
 	msg->first = 0;
 	msg->count = n;
 	msg->seq = 0;
+	msg->spare_of = NULL;
 	return msg;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_alloc);
 
 /**
+ * chan_recv_home() - room for the one element a receive takes
+ * @ch: the channel the element comes from
+ *
+ * The channel's spare if it is free, else a chan_msg_alloc() of one
+ * element: a receive that waits, the common case of a rendezvous, then
+ * allocates and charges nothing, and its put-back still needs no memory
+ * (L5): the spare was made, and charged to the channel's maker, with the
+ * channel.  Give it back with chan_msg_free().
+ *
+ * Return: as chan_msg_alloc().
+ */
+struct chan_msg *chan_recv_home(struct chan *ch)
+{
+	struct chan_msg *msg = xchg(&ch->spare, NULL);
+
+	return msg ? msg : chan_msg_alloc(ch, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_recv_home);
+
+/**
  * chan_msg_free() - free a chan_msg and give its charge back
  * @msg: the message, or NULL
+ *
+ * A channel's spare goes back to its channel instead: it is freed with the
+ * channel.  Only a receive on the channel (which holds a reference) or the
+ * channel's spill holds it, so the channel is still there.
  */
 void chan_msg_free(struct chan_msg *msg)
 {
-	if (msg)
-		chan_buf_free(msg, &msg->charge);
+	if (!msg)
+		return;
+	if (msg->spare_of) {
+		msg->first = 0;
+		msg->count = 1;
+		msg->seq = 0;
+		/* The fields above before the spare can be taken again. */
+		smp_store_release(&msg->spare_of->spare, msg);
+		return;
+	}
+	chan_buf_free(msg, &msg->charge);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_msg_free);
 
@@ -1222,7 +1256,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_release_fd);
  */
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 {
-	size_t charge;
+	size_t charge, spare = 0;
 	struct chan *ch;
 	int err;
 
@@ -1230,7 +1264,9 @@ struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 	if (err)
 		return ERR_PTR(err);
 	/* What the allocators hand out, as chan_buf_alloc() charges it. */
-	charge = sizeof(struct chan) +
+	if (elem_size <= CHAN_SPARE_ELEM)
+		spare = struct_size_t(struct chan_msg, data, elem_size);
+	charge = sizeof(struct chan) + kmalloc_size_roundup(spare) +
 		 kmalloc_size_roundup((size_t)elem_size * cap);
 	err = chan_limits_charge(uid, charge);
 	if (err)
@@ -1241,9 +1277,19 @@ struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 		err = -ENOMEM;
 		goto uncharge;
 	}
+	if (spare) {
+		/* Paid for in @charge: its own charge is none. */
+		ch->spare = kzalloc(spare, CHAN_GFP);
+		if (!ch->spare) {
+			err = -ENOMEM;
+			goto free_chan;
+		}
+		ch->spare->count = 1;
+		ch->spare->spare_of = ch;
+	}
 	err = chan_ring_init(&ch->ring, elem_size, cap);
 	if (err)
-		goto free_chan;
+		goto free_spare;
 
 	spin_lock_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->spill);
@@ -1258,6 +1304,8 @@ struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 	ch->charged = charge;
 	return ch;
 
+free_spare:
+	kfree(ch->spare);
 free_chan:
 	kmem_cache_free(chan_cachep, ch);
 uncharge:
@@ -1289,7 +1337,10 @@ void chan_put(struct chan *ch)
 		return;
 	WARN_ON_ONCE(!list_empty(&ch->sendq) || !list_empty(&ch->recvq) ||
 		     ch->held);
+	/* A put-back living in the spare gives it back to ch->spare here. */
 	chan_free_msgs(&ch->spill);
+	WARN_ON_ONCE(ch->elem_size <= CHAN_SPARE_ELEM && !ch->spare);
+	kfree(ch->spare);
 	chan_ring_destroy(&ch->ring);
 	chan_limits_uncharge(ch->uid, ch->charged);
 	kmem_cache_free(chan_cachep, ch);

@@ -42,6 +42,10 @@
  * @cap: capacity, fixed at creation (C1)
  * @uid: the user charged for the channel
  * @charged: the bytes charged
+ * @spare: a home for the element of one receive that waits, made and
+ *	charged with the channel when its elements are small
+ *	(CHAN_SPARE_ELEM), so that the common blocking receive allocates
+ *	nothing; NULL while a receive holds it or a put-back lives in it
  */
 struct chan {
 	spinlock_t lock;		/* see DOC: channel locking */
@@ -67,7 +71,11 @@ struct chan {
 	u32 cap;
 	kuid_t uid;
 	size_t charged;
+	struct chan_msg *spare;
 };
+
+/* Channels of elements up to this size keep a spare home (chan.spare). */
+#define CHAN_SPARE_ELEM	256
 
 /*
  * Slots of the buffer taken: buffered elements that have one, and those
@@ -86,6 +94,7 @@ static inline u32 chan_slots_used(const struct chan *ch)
  * @seq: sequence number of the element at @first
  * @first: index of the first element still held
  * @count: elements held, from @first on
+ * @spare_of: the channel whose spare this is (chan.spare), else NULL
  * @data: the elements
  *
  * A receiver takes elements into a chan_msg, allocated and charged before
@@ -100,6 +109,7 @@ struct chan_msg {
 	u64 seq;
 	u32 first;
 	u32 count;
+	struct chan *spare_of;
 	u8 data[];
 };
 
@@ -220,6 +230,7 @@ void chan_recv_commit(struct chan *ch, struct chan_take *t);
 void chan_recv_undo(struct chan *ch, struct chan_take *t,
 		    struct chan_msg *msg);
 struct chan_msg *chan_msg_alloc(struct chan *ch, size_t n);
+struct chan_msg *chan_recv_home(struct chan *ch);
 void chan_msg_free(struct chan_msg *msg);
 int chan_close(struct chan *ch);
 

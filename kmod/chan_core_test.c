@@ -201,6 +201,47 @@ static void chan_core_test_undo_two_in_order(struct kunit *test)
 	chan_put(ch);
 }
 
+/*
+ * L5: a channel of small elements keeps one spare home.  A receive takes
+ * it, a second one in flight gets its own allocation, and a put-back into
+ * the spare hands it back to the channel once its element is received;
+ * the budget charged at make covers it throughout.
+ */
+static void chan_core_test_spare_home(struct kunit *test)
+{
+	struct chan *ch = chan_test_alloc(test, sizeof(u64), 2);
+	size_t charged = chan_limits_charged(CHAN_TEST_UID);
+	struct chan_msg *m1, *m2;
+	struct chan_take t;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch->spare);
+	m1 = chan_recv_home(ch);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m1));
+	KUNIT_EXPECT_PTR_EQ(test, m1->spare_of, ch);
+	KUNIT_EXPECT_NULL(test, ch->spare);
+	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), charged);
+	m2 = chan_recv_home(ch);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m2));
+	KUNIT_EXPECT_NULL(test, m2->spare_of);
+	/* Charged to the caller (chan_budget_owner()), not the channel. */
+	KUNIT_EXPECT_GT(test, m2->charge.bytes, (size_t)0);
+	chan_msg_free(m2);
+
+	/* The copy-out faults: the element lives in the spare... */
+	chan_test_send(test, ch, 7);
+	KUNIT_ASSERT_EQ(test, chan_recv_elems(ch, m1->data, 1,
+					      &chan_test_nonblock, &t), 1L);
+	chan_recv_undo(ch, &t, m1);
+	KUNIT_EXPECT_NULL(test, ch->spare);
+	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), charged);
+	/* ...until it is received, and the spare is the channel's again. */
+	chan_test_expect_recv(test, ch, 7);
+	KUNIT_EXPECT_PTR_EQ(test, ch->spare, m1);
+	KUNIT_EXPECT_EQ(test, m1->count, 1U);
+	chan_put(ch);
+	KUNIT_EXPECT_EQ(test, chan_limits_charged(CHAN_TEST_UID), (size_t)0);
+}
+
 struct chan_test_receiver {
 	struct chan *ch;
 	u64 value;
@@ -379,6 +420,7 @@ static struct kunit_case chan_core_test_cases[] = {
 	KUNIT_CASE(chan_core_test_undo_keeps_slot),
 	KUNIT_CASE(chan_core_test_undo_two_in_order),
 	KUNIT_CASE(chan_core_test_undo_sender),
+	KUNIT_CASE(chan_core_test_spare_home),
 	KUNIT_CASE(chan_core_test_handoff),
 	KUNIT_CASE(chan_core_test_last_sender),
 	KUNIT_CASE(chan_core_test_last_receiver),

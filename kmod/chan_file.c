@@ -155,12 +155,12 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	/*
 	 * A destination that cannot take the element fails before anything
 	 * moves (L2).  It can still fault later (another thread unmaps it);
-	 * then the receive is undone, into the home allocated here (L5).
+	 * then the receive is undone, into the home taken here (L5).
 	 */
 	ret = chan_user_writable(uelem, ch->elem_size);
 	if (ret)
 		return ret;
-	msg = chan_msg_alloc(ch, 1);
+	msg = chan_recv_home(ch);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	ret = chan_recv_elems(ch, msg->data, 1, &how, &t);
@@ -270,7 +270,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
 	if (chan_user_writable(buf, n * ch->elem_size))
 		return -EFAULT;
-	msg = chan_msg_alloc(ch, n);
+	msg = n == 1 ? chan_recv_home(ch) : chan_msg_alloc(ch, n);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	got = chan_recv_elems(ch, msg->data, n, &how, &t);

@@ -6,6 +6,9 @@
 #   make check        everything, tested in QEMU (debug, stock, stock-6.12
 #                     and rt-6.12 kernels; CHAN_KERNELS="NAME..." for others)
 #   make check-debug-6.12  every suite on the 6.12 debug kernel
+#   make check-arm64  every suite on Debian's arm64 6.1 kernel in
+#                     qemu-system-aarch64, cross-built (CHAN_KERNELS=
+#                     "stock-arm64 stock-6.12-arm64" adds the 6.12 one)
 #   make demo         a channel example in a VM on Debian's stock kernel
 #   make check-first-run  make demo in a fresh Debian root, as a user and as
 #                     root (tests/first-run; about 12 minutes)
@@ -47,7 +50,7 @@ endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module kdir userlib tests check check-debug-6.12 check-first-run check-cross demo lint bench torture fuzz check-kcsan install clean help
+.PHONY: all module kdir userlib tests check check-debug-6.12 check-arm64 check-first-run check-cross demo lint bench torture fuzz check-kcsan install clean help
 
 all: module userlib
 
@@ -89,6 +92,9 @@ check:
 
 check-debug-6.12:
 	CHAN_KERNELS=debug-6.12 CHAN_HOST_CHECKS=no tests/check
+
+check-arm64:
+	CHAN_KERNELS="$${CHAN_KERNELS:-stock-arm64}" CHAN_HOST_CHECKS=no tests/check
 
 demo:
 	tests/demo

@@ -36,8 +36,13 @@
 #define WG_COUNT_MASK	(0x7fffffffULL << WG_COUNT_SHIFT)
 #define WG_WAITERS	(1ULL << 63)
 
+/*
+ * __alignof__, GCC's preferred alignment, is never below _Alignof, so the
+ * check is as strict; _Alignof of an _Atomic 64-bit type makes GCC print a
+ * -Wpsabi note on i386 (its alignment in structs changed in GCC 11.1).
+ */
 _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
-	       _Alignof(_Atomic uint64_t) <= 8,
+	       __alignof__(_Atomic uint64_t) <= 8,
 	       "struct waitgroup.state must be able to hold an atomic");
 /*
  * A C library that emulates 64-bit atomics with a lock keeps the lock in

@@ -80,9 +80,47 @@
 #define CLOSED_FD_BASE	900		/* never open: RLIMIT_NOFILE is 1024 */
 #define DESC_LEN	512
 #define MAX_RW		0x7ffff000ULL	/* the VFS's MAX_RW_COUNT */
-#define USER_END	0x7ffffffff000ULL	/* TASK_SIZE_MAX, 4-level */
 #define RW_HDR_MAX	256		/* read(2) scratch header, at most */
 #define BUDGET_SHORT	(512 << 10)	/* make check's run with a small budget */
+
+/*
+ * The top of user space as the VFS's access_ok sees it (TASK_SIZE_MAX): a
+ * range that ends above it fails as a whole, even where the module would
+ * touch only its mapped start.  x86-64's is the 4-level one; arm64's is
+ * 1 << VA_BITS, 48 on Debian's 6.1 kernel and 52 on its 6.12 one, so there
+ * the fuzzer asks the kernel (probe_user_end()).
+ */
+static uint64_t user_end = 0x7ffffffff000ULL;
+
+#ifdef __aarch64__
+/*
+ * A read of 0 bytes from /dev/zero passes access_ok(buf, 0) (buf no higher
+ * than TASK_SIZE_MAX) or fails with EFAULT, and touches no memory.
+ */
+static void probe_user_end(void)
+{
+	uint64_t lo = 1ULL << 39, hi = ~0ULL, mid;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	CHECK_SYS("fuzz", fd);
+	CHECK("fuzz", read(fd, (void *)(uintptr_t)lo, 0) == 0);
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (read(fd, (void *)(uintptr_t)mid, 0) == 0) {
+			lo = mid;
+		} else {
+			CHECK("fuzz", errno == EFAULT);
+			hi = mid;
+		}
+	}
+	close(fd);
+	user_end = lo;
+}
+#else
+static void probe_user_end(void)
+{
+}
+#endif
 
 /* ---------------------------------------------------------------- rng */
 
@@ -1654,7 +1692,7 @@ static void op_rw(bool wr)
 		 * The VFS refuses a range beyond user space (access_ok) and
 		 * cuts a count to MAX_RW_COUNT before the module sees it.
 		 */
-		bool beyond = p + count < p || p + count > USER_END;
+		bool beyond = p + count < p || p + count > user_end;
 
 		ec = count < MAX_RW ? count : MAX_RW;
 		good = good_bytes(p, count, !wr);
@@ -3332,6 +3370,7 @@ int main(int argc, char **argv)
 		   (unsigned int)(secs > 0 ? secs + 120 : 120));
 	CHECK_SYS("fuzz", sigaction(SIGALRM, &sa, NULL));
 	setup_memory();
+	probe_user_end();
 	shared_calls = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK("fuzz", shared_calls != MAP_FAILED);

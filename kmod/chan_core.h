@@ -11,6 +11,8 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+struct chan_timer;
+
 #include "chan_limits.h"
 #include "chan_ring.h"
 
@@ -42,6 +44,8 @@
  * @cap: capacity, fixed at creation (C1)
  * @uid: the user charged for the channel
  * @charged: the bytes charged
+ * @timer: the timer that sends to a timer channel, or NULL; set before the
+ *	channel's first fd is installed, taken by its last release
  */
 struct chan {
 	spinlock_t lock;		/* see DOC: channel locking */
@@ -67,6 +71,7 @@ struct chan {
 	u32 cap;
 	kuid_t uid;
 	size_t charged;
+	struct chan_timer *timer;
 };
 
 /*

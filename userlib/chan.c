@@ -79,42 +79,53 @@ static int open_dev(void)
 {
 	int dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
 
-	if (dev < 0 && errno == EMFILE && raise_nofile())
-		dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
+	if (dev >= 0)
+		return dev;
+	if (errno != EMFILE)
+		return -errno;
+	if (!raise_nofile())
+		return -EMFILE;
+	dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
 	return dev < 0 ? -errno : dev;
 }
 
-static int create(int dev, size_t elem_size, size_t cap, unsigned int flags)
+/*
+ * One ioctl on /dev/chan that makes a channel fd: @req is its struct.  If
+ * the fd table was full, once more after raising the limit (G3).
+ */
+static int make_on_dev(unsigned long cmd, void *req)
 {
-	struct chan_create c = {
-		.elem_size = (uint32_t)elem_size,
-		.cap = (uint32_t)cap,
-		.flags = flags,
-	};
-	int fd = ioctl(dev, CHAN_IOC_CREATE, &c);
-
-	return fd < 0 ? -errno : fd;
-}
-
-int chan_make(size_t elem_size, size_t cap, unsigned int flags)
-{
-	int dev, err;
-
-	/* The kernel sees 32 bits: reject what would silently truncate. */
-	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
-		return -EINVAL;
+	int dev, fd, err;
 
 	dev = open_dev();
 	if (dev < 0)
 		return dev;
 	err = check_api(dev);
 	if (!err) {
-		err = create(dev, elem_size, cap, flags);
-		if (err == -EMFILE && fd_table_full(dev) && raise_nofile())
-			err = create(dev, elem_size, cap, flags);
+		fd = ioctl(dev, cmd, req);
+		err = fd < 0 ? -errno : fd;
+		if (err == -EMFILE && fd_table_full(dev) && raise_nofile()) {
+			fd = ioctl(dev, cmd, req);
+			err = fd < 0 ? -errno : fd;
+		}
 	}
 	close(dev);
 	return err;
+}
+
+int chan_make(size_t elem_size, size_t cap, unsigned int flags)
+{
+	struct chan_create c;
+
+	/* The kernel sees 32 bits: reject what would silently truncate. */
+	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
+		return -EINVAL;
+	c = (struct chan_create){
+		.elem_size = (uint32_t)elem_size,
+		.cap = (uint32_t)cap,
+		.flags = flags,
+	};
+	return make_on_dev(CHAN_IOC_CREATE, &c);
 }
 
 static int dup_fd(int ch, unsigned int mode)
@@ -132,6 +143,26 @@ int chan_dup(int ch, unsigned int mode)
 	if (fd == -EMFILE && fd_table_full(ch) && raise_nofile())
 		fd = dup_fd(ch, mode);
 	return fd;
+}
+
+int chan_after(int64_t ns)
+{
+	struct chan_timer_create c = { .delay_ns = ns };
+
+	return make_on_dev(CHAN_IOC_TIMER, &c);
+}
+
+int chan_tick(int64_t period_ns)
+{
+	struct chan_timer_create c = {
+		.delay_ns = period_ns,
+		.period_ns = (uint64_t)period_ns,
+	};
+
+	/* 0 would ask the module for a one-shot timer. */
+	if (period_ns < CHAN_TIMER_MIN_PERIOD_NS)
+		return -EINVAL;
+	return make_on_dev(CHAN_IOC_TIMER, &c);
 }
 
 static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)

@@ -11,6 +11,8 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+struct chan_timer;
+
 #include "chan_limits.h"
 #include "chan_ring.h"
 
@@ -46,6 +48,8 @@
  *	charged with the channel when its elements are small
  *	(CHAN_SPARE_ELEM), so that the common blocking receive allocates
  *	nothing; NULL while a receive holds it or a put-back lives in it
+ * @timer: the timer that sends to a timer channel, or NULL; set before the
+ *	channel's first fd is installed, taken by its last release
  */
 struct chan {
 	spinlock_t lock;		/* see DOC: channel locking */
@@ -72,6 +76,7 @@ struct chan {
 	kuid_t uid;
 	size_t charged;
 	struct chan_msg *spare;
+	struct chan_timer *timer;
 };
 
 /* Channels of elements up to this size keep a spare home (chan.spare). */

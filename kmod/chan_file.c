@@ -24,6 +24,7 @@
 #include "chan_core.h"
 #include "chan_file.h"
 #include "chan_select.h"
+#include "chan_timer.h"
 #include "chan_uaccess.h"
 
 /* Elements up to this size travel through the kernel on the stack. */
@@ -379,6 +380,7 @@ static int chan_file_release(struct inode *inode, struct file *file)
 
 	chan_release_fd(ch, file->f_mode & FMODE_WRITE,
 			file->f_mode & FMODE_READ);
+	chan_timer_release(ch);
 	chan_put(ch);
 	return 0;
 }

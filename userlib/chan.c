@@ -10,8 +10,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,38 +39,130 @@ static int check_api(int dev)
 	return err;
 }
 
-int chan_make(size_t elem_size, size_t cap, unsigned int flags)
+/*
+ * G3: a program of many channels runs out of fds at the soft
+ * RLIMIT_NOFILE, 1024 on most systems, long before any real limit: the
+ * soft limit stays that low only for programs that use select(2)'s
+ * fd_set.  As Go's runtime does at start (since Go 1.19), raise it to the
+ * hard limit, here when the fd table is first found full; with
+ * CHAN_NO_RLIMIT_RAISE set in the environment, never.  Returns true if
+ * the limit was raised, so that the call is worth trying once more.
+ */
+static bool raise_nofile(void)
 {
-	struct chan_create c;
+	struct rlimit rl;
+
+	if (getenv("CHAN_NO_RLIMIT_RAISE") || getrlimit(RLIMIT_NOFILE, &rl) ||
+	    rl.rlim_cur >= rl.rlim_max)
+		return false;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+/*
+ * The module's budget (L1) fails with EMFILE too, and raising the fd limit
+ * would not help it.  @fd is an open fd of the caller's: if the table has
+ * no room for a copy of it, the EMFILE was the table's.
+ */
+static bool fd_table_full(int fd)
+{
+	int probe = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (probe < 0)
+		return errno == EMFILE;
+	close(probe);
+	return false;
+}
+
+/* Open /dev/chan; only a full fd table fails an open with EMFILE. */
+static int open_dev(void)
+{
+	int dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
+
+	if (dev >= 0)
+		return dev;
+	if (errno != EMFILE)
+		return -errno;
+	if (!raise_nofile())
+		return -EMFILE;
+	dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
+	return dev < 0 ? -errno : dev;
+}
+
+/*
+ * One ioctl on /dev/chan that makes a channel fd: @req is its struct.  If
+ * the fd table was full, once more after raising the limit (G3).
+ */
+static int make_on_dev(unsigned long cmd, void *req)
+{
 	int dev, fd, err;
 
-	/* The kernel sees 32 bits: reject what would silently truncate. */
-	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
-		return -EINVAL;
-
-	dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
+	dev = open_dev();
 	if (dev < 0)
-		return -errno;
+		return dev;
 	err = check_api(dev);
 	if (!err) {
-		c = (struct chan_create){
-			.elem_size = (uint32_t)elem_size,
-			.cap = (uint32_t)cap,
-			.flags = flags,
-		};
-		fd = ioctl(dev, CHAN_IOC_CREATE, &c);
+		fd = ioctl(dev, cmd, req);
 		err = fd < 0 ? -errno : fd;
+		if (err == -EMFILE && fd_table_full(dev) && raise_nofile()) {
+			fd = ioctl(dev, cmd, req);
+			err = fd < 0 ? -errno : fd;
+		}
 	}
 	close(dev);
 	return err;
 }
 
-int chan_dup(int ch, unsigned int mode)
+int chan_make(size_t elem_size, size_t cap, unsigned int flags)
+{
+	struct chan_create c;
+
+	/* The kernel sees 32 bits: reject what would silently truncate. */
+	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
+		return -EINVAL;
+	c = (struct chan_create){
+		.elem_size = (uint32_t)elem_size,
+		.cap = (uint32_t)cap,
+		.flags = flags,
+	};
+	return make_on_dev(CHAN_IOC_CREATE, &c);
+}
+
+static int dup_fd(int ch, unsigned int mode)
 {
 	struct chan_dup d = { .mode = mode };
 	int fd = ioctl(ch, CHAN_IOC_DUP, &d);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int chan_dup(int ch, unsigned int mode)
+{
+	int fd = dup_fd(ch, mode);
+
+	if (fd == -EMFILE && fd_table_full(ch) && raise_nofile())
+		fd = dup_fd(ch, mode);
+	return fd;
+}
+
+int chan_after(int64_t ns)
+{
+	struct chan_timer_create c = { .delay_ns = ns };
+
+	return make_on_dev(CHAN_IOC_TIMER, &c);
+}
+
+int chan_tick(int64_t period_ns)
+{
+	struct chan_timer_create c = {
+		.delay_ns = period_ns,
+		.period_ns = (uint64_t)period_ns,
+	};
+
+	/* 0 would ask the module for a one-shot timer. */
+	if (period_ns < CHAN_TIMER_MIN_PERIOD_NS)
+		return -EINVAL;
+	return make_on_dev(CHAN_IOC_TIMER, &c);
 }
 
 static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)

@@ -74,10 +74,22 @@ struct chan_case {
 int chan_select(struct chan_case *cases, size_t n, int64_t timeout_ns);
 
 /*
- * Goroutines (G1): fn(arg) on a new detached thread with a small stack:
+ * Timers (T rules): receive-only channels of int64_t, the CLOCK_MONOTONIC
+ * time in ns at which the timer fired.  chan_after() delivers one after ns
+ * (at once if ns <= 0), then is closed: Go's time.After.  chan_tick()
+ * delivers one every period_ns, keeping only the latest one a receiver has
+ * not taken: Go's time.Tick; -EINVAL below CHAN_TIMER_MIN_PERIOD_NS.  Both
+ * stop when their last fd is closed.
+ */
+int chan_after(int64_t ns);
+int chan_tick(int64_t period_ns);
+
+/*
+ * Goroutines (G1, G2): fn(arg) on a detached thread with a small stack:
  * 64 KiB, or sysconf(_SC_THREAD_STACK_MIN) if larger, unless
  * chan_go_stack_size() said otherwise; the room the C library takes for
- * the static TLS is added to it.
+ * the static TLS is added to it.  The thread of a goroutine that returned
+ * parks for the next chan_go() of the same stack size (chan_go(3)).
  */
 int chan_go(void *(*fn)(void *), void *arg);
 /* Stack size of later chan_go() threads; -EINVAL below the system minimum. */

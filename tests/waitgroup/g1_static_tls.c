@@ -14,7 +14,7 @@
 #define GOROUTINES	8
 
 static __thread unsigned char big[TLS_BYTES];
-static struct waitgroup wg;
+static struct waitgroup wg, arrived;
 static _Atomic int good;
 static size_t use_bytes = USE_BYTES;
 
@@ -35,6 +35,8 @@ static void *work(void *arg)
 	unsigned char id = (unsigned char)(uintptr_t)arg;
 	size_t i, ok = 1;
 
+	CHECK_EQ(waitgroup_done(&arrived), 0);
+	CHECK_EQ(waitgroup_wait(&arrived), 0);
 	/* Every byte of this thread's copy is its own and starts at zero. */
 	for (i = 0; i < TLS_BYTES; i++)
 		ok &= big[i] == 0;
@@ -53,6 +55,7 @@ int main(void)
 
 	test_init("G1");
 	memset(big, 0xff, TLS_BYTES);
+	CHECK_EQ(waitgroup_add(&arrived, GOROUTINES), 0);
 	for (i = 0; i < GOROUTINES; i++)
 		CHECK_EQ(waitgroup_go(&wg, work, (void *)(uintptr_t)(i + 1)), 0);
 	CHECK_EQ(waitgroup_wait(&wg), 0);
@@ -62,6 +65,7 @@ int main(void)
 	CHECK_EQ(chan_go_stack_size((size_t)sysconf(_SC_THREAD_STACK_MIN)), 0);
 	use_bytes = (size_t)sysconf(_SC_THREAD_STACK_MIN) - 8 * 1024;
 	good = 0;
+	CHECK_EQ(waitgroup_add(&arrived, GOROUTINES), 0);
 	for (i = 0; i < GOROUTINES; i++)
 		CHECK_EQ(waitgroup_go(&wg, work, (void *)(uintptr_t)(i + 1)), 0);
 	CHECK_EQ(waitgroup_wait(&wg), 0);

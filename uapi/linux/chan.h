@@ -28,6 +28,7 @@
 #define CHAN_FEAT_POLL		_BITULL(1)	/* poll/epoll on channel fds */
 #define CHAN_FEAT_MODES		_BITULL(2)	/* send-only/receive-only fds */
 #define CHAN_FEAT_SELECT	_BITULL(3)	/* CHAN_IOC_SELECT */
+#define CHAN_FEAT_TIMER		_BITULL(12)	/* CHAN_IOC_TIMER */
 
 /**
  * struct chan_query - what the module implements (CHAN_IOC_QUERY)
@@ -185,6 +186,32 @@ struct chan_select {
 	__u64 reserved;
 };
 
+/* Shortest period of a ticker: twice the default timer slack. */
+#define CHAN_TIMER_MIN_PERIOD_NS	100000
+
+/**
+ * struct chan_timer_create - make a timer channel (CHAN_IOC_TIMER)
+ * @delay_ns: in: the first element comes this many ns of CLOCK_MONOTONIC
+ *	from now; 0 or less: at once
+ * @period_ns: in: 0 for one element, after which the channel is closed
+ *	(Go's time.After); else one element every @period_ns ns, at least
+ *	CHAN_TIMER_MIN_PERIOD_NS (Go's time.Ticker)
+ * @flags: in: CHAN_FD_* bits for the new fd
+ * @fd: out: the new fd, receive-only; also the ioctl's return value
+ * @reserved: in: zero
+ *
+ * A timer channel carries __s64 elements, the CLOCK_MONOTONIC time in ns
+ * at which the timer fired, and buffers one: a tick that finds the last
+ * one still unreceived replaces it.  It stops when its last fd is closed.
+ */
+struct chan_timer_create {
+	__s64 delay_ns;
+	__u64 period_ns;
+	__u32 flags;
+	__u32 fd;
+	__u64 reserved[2];
+};
+
 #define CHAN_IOC_MAGIC		0xC6
 
 /* On /dev/chan */
@@ -193,6 +220,9 @@ struct chan_select {
 
 /* On /dev/chan or a channel fd */
 #define CHAN_IOC_SELECT		_IOWR(CHAN_IOC_MAGIC, 0x02, struct chan_select)
+
+/* On /dev/chan */
+#define CHAN_IOC_TIMER		_IOWR(CHAN_IOC_MAGIC, 0x40, struct chan_timer_create)
 
 /* On a channel fd */
 #define CHAN_IOC_DUP		_IOWR(CHAN_IOC_MAGIC, 0x10, struct chan_dup)

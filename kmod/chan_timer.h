@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _CHAN_TIMER_H
+#define _CHAN_TIMER_H
+
+struct chan;
+struct chan_timer_create;
+
+long chan_ioctl_timer(struct chan_timer_create __user *uarg);
+void chan_timer_release(struct chan *ch);
+
+#endif /* _CHAN_TIMER_H */

@@ -187,6 +187,12 @@ int main(void)
 
 		close_root_channels();
 		become_user("O3", UID);
+		/*
+		 * A change of credentials made it undumpable, which hides
+		 * its /proc/PID/fd from its own user: a program the user
+		 * started (execve) is dumpable.
+		 */
+		CHECK_SYS("O3", prctl(PR_SET_DUMPABLE, 1));
 		u = CHECK_OK("O3", chan_make(8, 2, 0));
 		idu = id_of(u);
 		CHECK_EQ("O3", write(upid_pipe[1], &idu, sizeof(idu)),

@@ -206,6 +206,31 @@ static void read_tids(int dirfd, struct cs_proc *p)
 	closedir(d);
 }
 
+/* PF_KTHREAD, in the flags of /proc/PID/stat (include/linux/sched.h). */
+#define CS_PF_KTHREAD	0x00200000u
+
+static bool kthread(int dirfd)
+{
+	char buf[512], *p;
+	unsigned int flags;
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* After "pid (comm) ": state ppid pgrp session tty_nr tpgid flags. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1)
+		return false;
+	return flags & CS_PF_KTHREAD;
+}
+
 /* The channel fds of process @pid. */
 static void scan_proc(struct cs_snap *s, int procfd, pid_t pid)
 {
@@ -221,8 +246,8 @@ static void scan_proc(struct cs_snap *s, int procfd, pid_t pid)
 		return;
 	fdfd = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fdfd < 0) {
-		/* Another user's process (or a kernel thread's fds, gone). */
-		if (errno == EACCES || errno == EPERM)
+		/* Another user's process; a kernel thread holds no fds. */
+		if ((errno == EACCES || errno == EPERM) && !kthread(dirfd))
 			s->hidden++;
 		close(dirfd);
 		return;

@@ -611,7 +611,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		w.status = CHAN_W_WAITING;
 		w.send = true;
 		w.timed = how->timed;
-		w.since = ktime_get_ns();
+		w.since = local_clock();
 		list_add_tail(&w.node, &ch->sendq);
 		ch->nsendq++;
 		spin_unlock(&ch->lock);
@@ -689,7 +689,7 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	w.elem = elems;
 	w.status = CHAN_W_WAITING;
 	w.timed = how->timed;
-	w.since = ktime_get_ns();
+	w.since = local_clock();
 	list_add_tail(&w.node, &ch->recvq);
 	ch->nrecvq++;
 	spin_unlock(&ch->lock);

@@ -18,6 +18,7 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -381,8 +382,8 @@ static const char * const chan_op_names[] = {
 /*
  * One chan-waiter line for each task blocked on @q (O2): its tid and pid
  * in the pid namespace of the /proc that is read (0 if it is not in it),
- * its operation, when it blocked (CLOCK_MONOTONIC ns) and for how long
- * (ms), and whether it has a deadline.  A select's case whose select has
+ * its operation, when it blocked (local_clock() ns: it tells one wait from
+ * the next) and for how long (ms), and whether it has a deadline.  A select's case whose select has
  * won elsewhere or given up is about to leave, and is not listed.  Called
  * with chan.lock held, which keeps every listed waiter, and its task, in
  * place.  Returns the number of waiters not listed for lack of @room.
@@ -420,6 +421,7 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
 	struct chan *ch = file->private_data;
 	u32 room = CHAN_FDINFO_WAITERS, unlisted;
+	u64 now;
 	static const char * const modes[] = {
 		[CHAN_MODE_SEND] = "send",
 		[CHAN_MODE_RECV] = "recv",
@@ -438,8 +440,9 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "chan-recv-waiters:\t%u\n", info.recv_waiters);
 
 	spin_lock(&ch->lock);
-	unlisted = chan_show_waiters(m, &ch->sendq, ns, ktime_get_ns(), &room);
-	unlisted += chan_show_waiters(m, &ch->recvq, ns, ktime_get_ns(), &room);
+	now = local_clock();
+	unlisted = chan_show_waiters(m, &ch->sendq, ns, now, &room);
+	unlisted += chan_show_waiters(m, &ch->recvq, ns, now, &room);
 	spin_unlock(&ch->lock);
 	if (unlisted)
 		seq_printf(m, "chan-waiters-unlisted:\t%u\n", unlisted);

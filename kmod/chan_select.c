@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -335,7 +336,7 @@ static int chan_select_run(struct chan_sel_call *c,
 		return -ETIMEDOUT;
 
 	/* 2: wait on every channel at once (X6). */
-	since = ktime_get_ns();
+	since = local_clock();
 	for (j = 0; j < n; j++) {
 		i = c->order[j];
 		if (!k[i].ch)

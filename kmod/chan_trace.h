@@ -22,7 +22,7 @@
 #define _CHAN_TRACE_H
 
 #include <linux/sched.h>
-#include <linux/timekeeping.h>
+#include <linux/sched/clock.h>
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
@@ -118,7 +118,7 @@ TRACE_EVENT(chan_block,
 
 /*
  * chan_wake: a blocked task is running again, @waited_ns after it blocked
- * (CLOCK_MONOTONIC, from @since).  For a select, @id is the channel of the
+ * (local_clock(), as chan_waiter.since).  For a select, @id is the channel of the
  * case that won, 0 if none did (a signal, the deadline).
  */
 TRACE_EVENT(chan_wake,
@@ -137,7 +137,7 @@ TRACE_EVENT(chan_wake,
 
 	TP_fast_assign(
 		__entry->id = id;
-		__entry->waited_ns = ktime_get_ns() - since;
+		__entry->waited_ns = local_clock() - since;
 		__entry->pid = current->tgid;
 		__entry->tid = current->pid;
 		__entry->op = op;

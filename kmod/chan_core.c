@@ -17,6 +17,7 @@
 
 #include "chan_core.h"
 #include "chan_limits.h"
+#include "chan_trace.h"
 
 /**
  * DOC: channel locking and lifetime
@@ -485,6 +486,7 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 	bool expired = false;
 	int status;
 
+	trace_chan_block(ch->id, chan_waiter_op(w), w->timed);
 	chan_spin(&w->status);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -508,14 +510,19 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 				(*nqueued)--;
 			}
 			spin_unlock(&ch->lock);
-			if (status == CHAN_W_WAITING)
-				return signal_pending(current) ?
-					-ERESTARTSYS : -ETIMEDOUT;
+			if (status == CHAN_W_WAITING) {
+				status = signal_pending(current) ?
+					 -ERESTARTSYS : -ETIMEDOUT;
+				trace_chan_wake(ch->id, chan_waiter_op(w),
+						w->since, status);
+				return status;
+			}
 			continue;
 		}
 		expired = chan_sleep(how);
 	}
 	__set_current_state(TASK_RUNNING);
+	trace_chan_wake(ch->id, chan_waiter_op(w), w->since, status);
 	return status;
 }
 
@@ -602,6 +609,9 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		w.task = current;
 		w.elem = (void *)(src + sent * ch->elem_size);
 		w.status = CHAN_W_WAITING;
+		w.send = true;
+		w.timed = how->timed;
+		w.since = local_clock();
 		list_add_tail(&w.node, &ch->sendq);
 		ch->nsendq++;
 		spin_unlock(&ch->lock);
@@ -678,6 +688,8 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	w.task = current;
 	w.elem = elems;
 	w.status = CHAN_W_WAITING;
+	w.timed = how->timed;
+	w.since = local_clock();
 	list_add_tail(&w.node, &ch->recvq);
 	ch->nrecvq++;
 	spin_unlock(&ch->lock);

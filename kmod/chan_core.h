@@ -159,7 +159,11 @@ struct chan_sel {
  * @held: for a receive that was handed an element: it came from a slot of
  *	the buffer, which stays reserved until the receive commits
  * @idx: the case's index in @sel
- * @send: the case sends (else it receives)
+ * @send: the waiter sends (else it receives)
+ * @timed: the wait has a deadline (fdinfo shows it, for chanstat --deadlock)
+ * @since: when it blocked, in local_clock() ns (the trace clock: cheap,
+ *	where ktime_get() may read a slow clocksource under chan.lock); set
+ *	before it is queued, for fdinfo (O2) and the chan_wake tracepoint (O1)
  */
 struct chan_waiter {
 	struct list_head node;
@@ -171,7 +175,26 @@ struct chan_waiter {
 	bool held;
 	u32 idx;
 	bool send;
+	bool timed;
+	u64 since;
 };
+
+/*
+ * What a task does or waits for: the op of the chan_block, chan_wake and
+ * chan_select tracepoints and of fdinfo's chan-waiter lines.
+ */
+#define CHAN_OP_SEND		0
+#define CHAN_OP_RECV		1
+#define CHAN_OP_SELECT_SEND	2	/* a send case of a select */
+#define CHAN_OP_SELECT_RECV	3	/* a receive case of a select */
+#define CHAN_OP_SELECT		4	/* a select as a whole: no case won */
+
+static inline int chan_waiter_op(const struct chan_waiter *w)
+{
+	if (w->sel)
+		return w->send ? CHAN_OP_SELECT_SEND : CHAN_OP_SELECT_RECV;
+	return w->send ? CHAN_OP_SEND : CHAN_OP_RECV;
+}
 
 /* What chan_case_try() did. */
 enum {

@@ -14,7 +14,11 @@
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/pagemap.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -25,6 +29,7 @@
 #include "chan_file.h"
 #include "chan_select.h"
 #include "chan_timer.h"
+#include "chan_trace.h"
 #include "chan_uaccess.h"
 
 /* Elements up to this size travel through the kernel on the stack. */
@@ -102,6 +107,7 @@ static long chan_ioctl_send(struct file *file, struct chan *ch,
 		goto free_elem;
 	}
 	ret = chan_send_elems(ch, elem, 1, &how);
+	trace_chan_send(ch->id, ret);
 	if (ret > 0)
 		ret = 0;
 free_elem:
@@ -149,8 +155,10 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	/* Most receives find an element ready: one lock hold, no check. */
 	uelem = u64_to_user_ptr(x.elem);
 	if (ch->elem_size <= CHAN_STACK_ELEM) {
-		if (chan_recv_user(ch, uelem) == 1)
+		if (chan_recv_user(ch, uelem) == 1) {
+			trace_chan_recv(ch->id, 1);
 			return 1;
+		}
 	}
 
 	/*
@@ -165,15 +173,21 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	ret = chan_recv_elems(ch, msg->data, 1, &how, &t);
-	return chan_recv_deliver(ch, uelem, msg, ret, &t);
+	ret = chan_recv_deliver(ch, uelem, msg, ret, &t);
+	trace_chan_recv(ch->id, ret);
+	return ret;
 }
 
 static long chan_ioctl_close(struct file *file, struct chan *ch)
 {
+	int ret;
+
 	/* Closing is the sender's act (K1), as in Go. */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return chan_close(ch);
+	ret = chan_close(ch);
+	trace_chan_close(ch->id, ret);
+	return ret;
 }
 
 static long chan_ioctl_info(struct file *file, struct chan *ch,
@@ -276,6 +290,7 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 		return PTR_ERR(msg);
 	got = chan_recv_elems(ch, msg->data, n, &how, &t);
 	got = chan_recv_deliver(ch, buf, msg, got, &t);
+	trace_chan_recv(ch->id, got);
 	return got > 0 ? got * ch->elem_size : got;
 }
 
@@ -314,6 +329,7 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 			break;
 	}
 	chan_buf_free(elems, &charge);
+	trace_chan_send(ch->id, done ? done : ret);
 	/* Once anything was sent, report it: it cannot be taken back (P3). */
 	return done ? done * esz : ret;
 }
@@ -354,8 +370,59 @@ static __poll_t chan_file_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/* fdinfo lists at most this many blocked tasks of a channel. */
+#define CHAN_FDINFO_WAITERS	256
+
+static const char * const chan_op_names[] = {
+	[CHAN_OP_SEND] = "send",
+	[CHAN_OP_RECV] = "recv",
+	[CHAN_OP_SELECT_SEND] = "select-send",
+	[CHAN_OP_SELECT_RECV] = "select-recv",
+};
+
+/*
+ * One chan-waiter line for each task blocked on @q (O2): its tid and pid
+ * in the pid namespace of the /proc that is read (0 if it is not in it),
+ * its operation, when it blocked (local_clock() ns: it tells one wait from
+ * the next) and for how long (ms), and whether it has a deadline.  A select's case whose select has
+ * won elsewhere or given up is about to leave, and is not listed.  Called
+ * with chan.lock held, which keeps every listed waiter, and its task, in
+ * place.  Returns the number of waiters not listed for lack of @room.
+ */
+static u32 chan_show_waiters(struct seq_file *m, struct list_head *q,
+			     struct pid_namespace *ns, u64 now, u32 *room)
+{
+	struct chan_waiter *w;
+	u32 unlisted = 0;
+
+	list_for_each_entry(w, q, node) {
+		if (w->sel) {
+			int state = atomic_read(&w->sel->state);
+
+			if (state != CHAN_SEL_OPEN && state != CHAN_SEL_BUSY)
+				continue;
+		}
+		if (!*room) {
+			unlisted++;
+			continue;
+		}
+		(*room)--;
+		seq_printf(m, "chan-waiter:\ttid=%d pid=%d op=%s since-ns=%llu waited-ms=%llu deadline=%d\n",
+			   task_pid_nr_ns(w->task, ns),
+			   task_tgid_nr_ns(w->task, ns),
+			   chan_op_names[chan_waiter_op(w)], w->since,
+			   div_u64(now - min(now, w->since), NSEC_PER_MSEC),
+			   w->timed);
+	}
+	return unlisted;
+}
+
 static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
+	struct chan *ch = file->private_data;
+	u32 room = CHAN_FDINFO_WAITERS, unlisted;
+	u64 now;
 	static const char * const modes[] = {
 		[CHAN_MODE_SEND] = "send",
 		[CHAN_MODE_RECV] = "recv",
@@ -363,7 +430,7 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	};
 	struct chan_info info;
 
-	chan_snapshot(file->private_data, file, &info);
+	chan_snapshot(ch, file, &info);
 	seq_printf(m, "chan-id:\t%llu\n", info.id);
 	seq_printf(m, "chan-elem-size:\t%u\n", info.elem_size);
 	seq_printf(m, "chan-cap:\t%u\n", info.cap);
@@ -372,6 +439,14 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "chan-mode:\t%s\n", modes[info.mode]);
 	seq_printf(m, "chan-send-waiters:\t%u\n", info.send_waiters);
 	seq_printf(m, "chan-recv-waiters:\t%u\n", info.recv_waiters);
+
+	spin_lock(&ch->lock);
+	now = local_clock();
+	unlisted = chan_show_waiters(m, &ch->sendq, ns, now, &room);
+	unlisted += chan_show_waiters(m, &ch->recvq, ns, now, &room);
+	spin_unlock(&ch->lock);
+	if (unlisted)
+		seq_printf(m, "chan-waiters-unlisted:\t%u\n", unlisted);
 }
 
 static int chan_file_release(struct inode *inode, struct file *file)

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -31,6 +32,7 @@
 #include "chan_core.h"
 #include "chan_file.h"
 #include "chan_select.h"
+#include "chan_trace.h"
 #include "chan_uaccess.h"
 
 /* Elements up to this size travel inside their case: no arena needed. */
@@ -312,6 +314,7 @@ static int chan_select_run(struct chan_sel_call *c,
 	struct chan_sel_case *k = c->k;
 	u32 n = c->n, i, j, live = 0;
 	bool queued = false, rescan = false;
+	u64 since;
 	int rc;
 
 	/* 1: a case that is ready now, in random order (X3). */
@@ -333,14 +336,20 @@ static int chan_select_run(struct chan_sel_call *c,
 		return -ETIMEDOUT;
 
 	/* 2: wait on every channel at once (X6). */
+	since = local_clock();
 	for (j = 0; j < n; j++) {
 		i = c->order[j];
 		if (!k[i].ch)
 			continue;
+		/* For fdinfo (O2), before the waiter can be seen. */
+		k[i].w.timed = how->timed;
+		k[i].w.since = since;
 		rc = chan_case_try(k[i].ch, &k[i].w, queued, true);
 		if (rc == CHAN_CASE_NOT_READY || rc == CHAN_CASE_YIELD) {
 			k[i].queued = true;
 			queued = true;
+			trace_chan_block(k[i].ch->id, chan_waiter_op(&k[i].w),
+					 how->timed);
 		}
 		if (rc == CHAN_CASE_YIELD)
 			rescan = true;
@@ -370,9 +379,13 @@ wait:
 	for (i = 0; i < n; i++)
 		if (k[i].queued)
 			chan_case_unqueue(k[i].ch, &k[i].w);
-	if (rc < 0)
+	if (rc < 0) {
+		trace_chan_wake(0, CHAN_OP_SELECT, since, rc);
 		return rc;
-	return atomic_read(&sel->state);
+	}
+	i = atomic_read(&sel->state);
+	trace_chan_wake(k[i].ch->id, chan_waiter_op(&k[i].w), since, rc);
+	return i;
 }
 
 /*
@@ -493,9 +506,13 @@ long chan_ioctl_select(struct chan_select __user *uarg)
 	}
 
 	ret = chan_select_run(&c, &how, &sel);
-	if (ret >= 0)
+	if (ret >= 0) {
+		trace_chan_select(c.k[ret].ch->id, c.n, ret,
+				  chan_waiter_op(&c.k[ret].w),
+				  sel.status == CHAN_W_DONE);
 		ret = chan_select_finish(&c, uarg, ret,
 					 sel.status == CHAN_W_DONE);
+	}
 
 put_cases:
 	chan_select_put(&c);

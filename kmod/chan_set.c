@@ -28,7 +28,9 @@
  *
  * A set is an anonymous-inode file whose private_data is a struct chan_set.
  * Each registered case, a struct chan_set_item, holds a reference on its
- * channel until it is removed or the set is released (S1), and sits on its
+ * channel until it is removed or the set is released (S1), counts as a
+ * file that may do its operation (so a channel whose fds are closed keeps
+ * the set's case as a sender or receiver, K5), and sits on its
  * channel's chan.poll_wq with a wait-queue entry of its own, as an epoll
  * item does (fs/eventpoll.c).  Whatever makes a channel ready wakes that
  * queue after dropping chan.lock; the entry's wake function,
@@ -85,7 +87,8 @@ struct chan_set {
 };
 
 /**
- * struct chan_set_item - a registered case
+ * struct chan_set_item - a registered case; it counts as a file of
+ *	its channel that may do its operation (K5), until its last reference
  * @wait: on @ch's poll_wq while registered
  * @ready: on chan_set.ready, or empty
  * @set: the set
@@ -114,6 +117,8 @@ static void chan_set_item_put(struct chan_set_item *c)
 {
 	if (!refcount_dec_and_test(&c->ref))
 		return;
+	/* Counted as a file of its mode until now (K5). */
+	chan_release_fd(c->ch, c->send, !c->send);
 	chan_put(c->ch);
 	chan_buf_free(c, &c->charge);
 }
@@ -386,6 +391,12 @@ static long chan_ioctl_set_add(struct chan_set *set,
 	INIT_LIST_HEAD(&c->ready);
 	c->set = set;
 	chan_get(ch);
+	/*
+	 * The case counts as a file that may send or receive: a channel whose
+	 * fds are all closed still has the set's case as its receiver or
+	 * sender (K5), so closing the fd does not change the case (S1).
+	 */
+	chan_add_fd(ch, send, !send);
 	c->ch = ch;
 	c->uelem = u64_to_user_ptr(u.elem);
 	c->send = send;

@@ -182,7 +182,7 @@ static void interrupted(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct set_waiter w;
 	uint64_t r;
-	int set, ch;
+	int set, ch, i;
 
 	STEP("a signal ends a blocked wait with EINTR");
 	CHECK_SYS("S5", sigaction(SIGUSR1, &sa, NULL));
@@ -190,8 +190,11 @@ static void interrupted(void)
 	ch = CHECK_OK("S5", chan_make(sizeof(r), 0, 0));
 	set_add(set, ch, CHAN_OP_RECV, &r);
 	set_waiter_start(&w, set);
-	sleep_ms(50);
-	CHECK_EQ("S5", pthread_kill(w.thread, SIGUSR1), 0);
+	/* Until it returns: a signal before the wait began ends nothing. */
+	for (i = 0; i < 500 && !w.done; i++) {
+		sleep_ms(20);
+		CHECK_EQ("S5", pthread_kill(w.thread, SIGUSR1), 0);
+	}
 	join(w.thread);
 	CHECK_EQ("S5", w.ret, -EINTR);
 	close(ch);

@@ -296,7 +296,8 @@ out:
  */
 static void chan_set_pass_on(struct chan_set *set)
 {
-	if (!list_empty_careful(&set->ready))
+	/* The barrier in wq_has_sleeper() pairs with prepare_to_wait(). */
+	if (!list_empty_careful(&set->ready) && wq_has_sleeper(&set->wq))
 		wake_up_poll(&set->wq, EPOLLIN | EPOLLRDNORM);
 }
 

@@ -20,6 +20,7 @@
 #include "chan_limits.h"
 #include "chan_select.h"
 #include "chan_timer.h"
+#include "chan_set.h"
 
 static long chan_ioctl_query(struct chan_query __user *uarg)
 {
@@ -28,7 +29,7 @@ static long chan_ioctl_query(struct chan_query __user *uarg)
 	memset(&q, 0, sizeof(q));
 	q.version = CHAN_API_VERSION;
 	q.features = CHAN_FEAT_RW | CHAN_FEAT_POLL | CHAN_FEAT_MODES |
-		     CHAN_FEAT_SELECT | CHAN_FEAT_TIMER;
+		     CHAN_FEAT_SELECT | CHAN_FEAT_SET | CHAN_FEAT_TIMER;
 	chan_limits_query(&q);
 	if (copy_to_user(uarg, &q, sizeof(q)))
 		return -EFAULT;
@@ -76,6 +77,8 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_SELECT) != sizeof(struct chan_select));
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_TIMER) !=
 		     sizeof(struct chan_timer_create));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_SET_MAKE) !=
+		     sizeof(struct chan_set_make));
 
 	switch (cmd) {
 	case CHAN_IOC_QUERY:
@@ -86,6 +89,8 @@ static long chan_dev_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_select(argp);
 	case CHAN_IOC_TIMER:
 		return chan_ioctl_timer(argp);
+	case CHAN_IOC_SET_MAKE:
+		return chan_ioctl_set_make(argp);
 	default:
 		return -ENOTTY;
 	}

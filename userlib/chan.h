@@ -85,6 +85,23 @@ int chan_after(int64_t ns);
 int chan_tick(int64_t period_ns);
 
 /*
+ * Select sets (S1-S5): register cases once, wait many times.  A set is an
+ * fd (close-on-exec; close(2) frees it) that holds each case's channel
+ * until the case is removed or the set closed.  chan_set_add() returns the
+ * case's id, >= 0 (-EBADF, -EINVAL, -EMFILE); chan_set_del() 0 or -ENOENT.
+ * chan_set_wait() lets exactly one ready case proceed, as chan_select()
+ * would over the same cases, and returns its id with *ok set (ok may be
+ * NULL); a send case sends what its elem holds at that moment.  Its cost
+ * grows with the ready cases, not the registered ones.  -EAGAIN (timeout
+ * 0, none ready), -ETIMEDOUT, -EINTR.  The set fd polls EPOLLIN while a
+ * case may be ready.
+ */
+int chan_set_make(void);
+int chan_set_add(int set, const struct chan_case *c);
+int chan_set_del(int set, int id);
+int chan_set_wait(int set, int64_t timeout_ns, bool *ok);
+
+/*
  * Goroutines (G1, G2): fn(arg) on a detached thread with a small stack:
  * 64 KiB, or sysconf(_SC_THREAD_STACK_MIN) if larger, unless
  * chan_go_stack_size() said otherwise; the room the C library takes for

@@ -96,4 +96,19 @@ static inline void peer_start(struct peer *p, int ch, bool send, uint64_t val)
 	p->thread = spawn(peer_main, p);
 }
 
+/*
+ * Pearson's chi-square of @k counts against a uniform choice among them
+ * (X3, S4).
+ */
+static inline double chi_square(const unsigned int *count, int k,
+				unsigned int total)
+{
+	double expect = (double)total / k, x = 0;
+	int i;
+
+	for (i = 0; i < k; i++)
+		x += (count[i] - expect) * (count[i] - expect) / expect;
+	return x;
+}
+
 #endif /* CHAN_TESTS_SELECT_SEL_H */

@@ -19,16 +19,6 @@
 #define SELECTS_SPARSE	test_count(10000)
 #define NSPARSE		8
 
-static double chi_square(const unsigned int *count, int k, unsigned int total)
-{
-	double expect = (double)total / k, x = 0;
-	int i;
-
-	for (i = 0; i < k; i++)
-		x += (count[i] - expect) * (count[i] - expect) / expect;
-	return x;
-}
-
 static void four_ready(void)
 {
 	struct chan_case cases[4];

@@ -28,6 +28,7 @@
 #define CHAN_FEAT_POLL		_BITULL(1)	/* poll/epoll on channel fds */
 #define CHAN_FEAT_MODES		_BITULL(2)	/* send-only/receive-only fds */
 #define CHAN_FEAT_SELECT	_BITULL(3)	/* CHAN_IOC_SELECT */
+#define CHAN_FEAT_SET		_BITULL(8)	/* select sets: CHAN_IOC_SET_* */
 #define CHAN_FEAT_TIMER		_BITULL(12)	/* CHAN_IOC_TIMER */
 
 /**
@@ -210,6 +211,70 @@ struct chan_timer_create {
 	__u32 flags;
 	__u32 fd;
 	__u64 reserved[2];
+/**
+ * struct chan_set_make - make a select set (CHAN_IOC_SET_MAKE on /dev/chan)
+ * @flags: in: CHAN_FD_* bits for the new set fd
+ * @fd: out: the new set fd; also the ioctl's return value
+ * @reserved: in: zero
+ *
+ * A select set holds cases registered once (CHAN_IOC_SET_ADD) and lets one
+ * ready case proceed per CHAN_IOC_SET_WAIT, at a cost that grows with the
+ * ready cases, not the registered ones.  The set fd is pollable: EPOLLIN
+ * while a case may be ready.
+ */
+struct chan_set_make {
+	__u32 flags;
+	__u32 fd;
+	__u64 reserved;
+};
+
+/**
+ * struct chan_set_case - register a case with a set (CHAN_IOC_SET_ADD)
+ * @fd: in: a channel fd whose mode allows @op; the set keeps the channel
+ *	until the case is removed or the set is closed, not the fd
+ * @op: in: CHAN_SELECT_SEND or CHAN_SELECT_RECV
+ * @elem: in: user address of the element to send (read at each wait that
+ *	sends it) or where to store the one received (may be 0 if the
+ *	element size is 0)
+ * @id: out: the case's id, >= 0; also the ioctl's return value
+ * @reserved: in: zero
+ */
+struct chan_set_case {
+	__u32 fd;
+	__u32 op;
+	__u64 elem;
+	__u32 id;
+	__u32 reserved;
+};
+
+/**
+ * struct chan_set_del - remove a case from a set (CHAN_IOC_SET_DEL)
+ * @id: in: the id CHAN_IOC_SET_ADD returned
+ * @reserved: in: zero
+ */
+struct chan_set_del {
+	__u32 id;
+	__u32 reserved;
+};
+
+/**
+ * struct chan_set_wait - let one ready case of a set proceed (CHAN_IOC_SET_WAIT)
+ * @deadline_ns: in: absolute CLOCK_MONOTONIC time, with CHAN_XFER_DEADLINE
+ * @flags: in: CHAN_XFER_NONBLOCK or CHAN_XFER_DEADLINE, not both
+ * @reserved: in: zero
+ * @id: out: the case that proceeded; also the ioctl's return value
+ * @ok: out: 1 if it sent or received, 0 if its channel was closed
+ *
+ * As CHAN_IOC_SELECT over the set's cases: exactly one proceeds.  If this
+ * struct cannot be written back (EFAULT), a received element goes back to
+ * its channel; a send that went through still returns its id.
+ */
+struct chan_set_wait {
+	__u64 deadline_ns;
+	__u32 flags;
+	__u32 reserved;
+	__u32 id;
+	__u32 ok;
 };
 
 #define CHAN_IOC_MAGIC		0xC6
@@ -223,6 +288,13 @@ struct chan_timer_create {
 
 /* On /dev/chan */
 #define CHAN_IOC_TIMER		_IOWR(CHAN_IOC_MAGIC, 0x40, struct chan_timer_create)
+/* On /dev/chan: make a select set */
+#define CHAN_IOC_SET_MAKE	_IOWR(CHAN_IOC_MAGIC, 0x30, struct chan_set_make)
+
+/* On a select set fd */
+#define CHAN_IOC_SET_ADD	_IOWR(CHAN_IOC_MAGIC, 0x31, struct chan_set_case)
+#define CHAN_IOC_SET_DEL	_IOW(CHAN_IOC_MAGIC, 0x32, struct chan_set_del)
+#define CHAN_IOC_SET_WAIT	_IOWR(CHAN_IOC_MAGIC, 0x33, struct chan_set_wait)
 
 /* On a channel fd */
 #define CHAN_IOC_DUP		_IOWR(CHAN_IOC_MAGIC, 0x10, struct chan_dup)

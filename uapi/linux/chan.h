@@ -211,6 +211,8 @@ struct chan_timer_create {
 	__u32 flags;
 	__u32 fd;
 	__u64 reserved[2];
+};
+
 /**
  * struct chan_set_make - make a select set (CHAN_IOC_SET_MAKE on /dev/chan)
  * @flags: in: CHAN_FD_* bits for the new set fd
@@ -286,8 +288,9 @@ struct chan_set_wait {
 /* On /dev/chan or a channel fd */
 #define CHAN_IOC_SELECT		_IOWR(CHAN_IOC_MAGIC, 0x02, struct chan_select)
 
-/* On /dev/chan */
+/* On /dev/chan: make a timer channel */
 #define CHAN_IOC_TIMER		_IOWR(CHAN_IOC_MAGIC, 0x40, struct chan_timer_create)
+
 /* On /dev/chan: make a select set */
 #define CHAN_IOC_SET_MAKE	_IOWR(CHAN_IOC_MAGIC, 0x30, struct chan_set_make)
 

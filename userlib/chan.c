@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "internal.h"
+#include "ring.h"
 
 /*
  * Set once CHAN_IOC_QUERY has shown a module with our API version.  Failures
@@ -59,6 +60,14 @@ int chan_make(size_t elem_size, size_t cap, unsigned int flags)
 		err = fd < 0 ? -errno : fd;
 	}
 	close(dev);
+	/*
+	 * The fd number may have been another file's: its cache entry is
+	 * stale.  A ring channel is mapped at once (M1), a plain one never.
+	 */
+	if (err >= 0)
+		ring_set(err, (flags & CHAN_RING) ? NULL : RING_NONE);
+	if (err >= 0 && (flags & CHAN_RING))
+		ring_get(err);
 	return err;
 }
 
@@ -67,7 +76,12 @@ int chan_dup(int ch, unsigned int mode)
 	struct chan_dup d = { .mode = mode };
 	int fd = ioctl(ch, CHAN_IOC_DUP, &d);
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* Mapped on first use, if the new fd may map at all (M1). */
+	ring_set(fd, ch >= 0 && ch < RING_FDS &&
+		 atomic_load(&ring_tab[ch]) == RING_NONE ? RING_NONE : NULL);
+	return fd;
 }
 
 static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
@@ -87,34 +101,64 @@ static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * A ring channel's send or receive that needs no one else's help is done
+ * in its shared pages (ring.h); everything else is the kernel's.
+ */
+static int send_any(int ch, const void *elem, int64_t timeout_ns)
+{
+	const struct ring_map *m = ring_get(ch);
+
+	if (m) {
+		int ret = ring_send(ch, m, elem, timeout_ns == 0);
+
+		if (ret != RING_SLOW)
+			return ret;
+	}
+	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+}
+
+static int recv_any(int ch, void *elem, int64_t timeout_ns)
+{
+	const struct ring_map *m = ring_get(ch);
+
+	if (m) {
+		int ret = ring_recv(ch, m, elem, timeout_ns == 0);
+
+		if (ret != RING_SLOW)
+			return ret;
+	}
+	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+}
+
 int chan_send(int ch, const void *elem)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, -1);
+	return send_any(ch, elem, -1);
 }
 
 int chan_recv(int ch, void *elem)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, -1);
+	return recv_any(ch, elem, -1);
 }
 
 int chan_try_send(int ch, const void *elem)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, 0);
+	return send_any(ch, elem, 0);
 }
 
 int chan_try_recv(int ch, void *elem)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, 0);
+	return recv_any(ch, elem, 0);
 }
 
 int chan_send_timeout(int ch, const void *elem, int64_t timeout_ns)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+	return send_any(ch, elem, timeout_ns);
 }
 
 int chan_recv_timeout(int ch, void *elem, int64_t timeout_ns)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+	return recv_any(ch, elem, timeout_ns);
 }
 
 int chan_close(int ch)

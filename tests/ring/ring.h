@@ -6,6 +6,11 @@
 #ifndef CHAN_TESTS_RING_H
 #define CHAN_TESTS_RING_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdatomic.h>
+
 #include "../user/check.h"
 
 /* The ring channel fd @ch's layout (CHAN_IOC_RING_INFO). */

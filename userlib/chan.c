@@ -46,6 +46,7 @@ int chan_make(size_t elem_size, size_t cap, unsigned int flags)
 	if (elem_size > UINT32_MAX || cap > UINT32_MAX)
 		return -EINVAL;
 
+	ring_sweep();
 	dev = open("/dev/chan", O_RDWR | O_CLOEXEC);
 	if (dev < 0)
 		return -errno;

@@ -303,7 +303,11 @@ static struct ring_map *ring_map_fd(int fd, int *cacheable)
 	addr = mmap(NULL, ri.map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    fd, 0);
 	if (addr == MAP_FAILED) {
-		*cacheable = errno == EACCES;
+		/*
+		 * A send- or receive-only fd (EACCES), or no budget left for
+		 * the mapping (EMFILE, ENOMEM): the kernel serves this fd.
+		 */
+		*cacheable = 1;
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -335,23 +339,32 @@ static void ring_set(int fd, struct ring_map *m)
 	ring_unmap(atomic_exchange(&ring_tab[fd], m));
 }
 
+/*
+ * A close was seen: whether fd @fd is still @old's channel.  If not, its
+ * entry goes and the mapping is unmapped.
+ */
+static int ring_lookup_keep(int fd, struct ring_map *old)
+{
+	uint32_t closes = atomic_load(old->closes);
+	struct chan_ring_info ri = { 0 };
+
+	if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) == 0 && ri.id == old->id) {
+		atomic_store(&old->closes_seen, closes);
+		return 1;
+	}
+	if (atomic_compare_exchange_strong(&ring_tab[fd], &old, NULL))
+		ring_unmap(old);
+	return 0;
+}
+
 /* The slow half of ring_get(): first use of @fd, or a close was seen. */
 static struct ring_map *ring_lookup(int fd, struct ring_map *old)
 {
 	struct ring_map *m;
 	int cacheable;
 
-	if (old) {
-		uint32_t closes = atomic_load(old->closes);
-		struct chan_ring_info ri = { 0 };
-
-		if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) == 0 && ri.id == old->id) {
-			atomic_store(&old->closes_seen, closes);
-			return old;
-		}
-		if (atomic_compare_exchange_strong(&ring_tab[fd], &old, NULL))
-			ring_unmap(old);
-	}
+	if (old && ring_lookup_keep(fd, old))
+		return old;
 	m = ring_map_fd(fd, &cacheable);
 	old = NULL;
 	if (!m) {
@@ -366,6 +379,27 @@ static struct ring_map *ring_lookup(int fd, struct ring_map *old)
 		return old == RING_NONE ? NULL : old;
 	}
 	return m;
+}
+
+/*
+ * Unmap what fds closed since left behind: a mapping holds its channel and
+ * the channel's charge until it goes.  Called before a channel is made, so
+ * that closed channels do not count against the budget; a process that
+ * closes ring fds and makes no channel keeps them until it uses the fd
+ * numbers again.
+ */
+static void ring_sweep(void)
+{
+	int fd;
+
+	for (fd = 0; fd < RING_FDS; fd++) {
+		struct ring_map *m = atomic_load_explicit(&ring_tab[fd],
+							  memory_order_acquire);
+
+		if (m && m != RING_NONE &&
+		    atomic_load(m->closes) != atomic_load(&m->closes_seen))
+			ring_lookup_keep(fd, m);
+	}
 }
 
 /* This process's mapping of ring channel @fd, or NULL: take the kernel's path. */

@@ -423,6 +423,17 @@ static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
 }
 
 /*
+ * Whether a sender and a receiver may meet past the buffer (R3): only when
+ * nothing is in it or on its way into it, or an element would overtake an
+ * older one of the same sender (R1).  A private buffer is empty whenever a
+ * counterpart waits; a ring's fast path may still be writing its oldest.
+ */
+static bool chan_may_bypass(struct chan *ch)
+{
+	return !ch->ring.sh || chan_ring_drained(&ch->ring);
+}
+
+/*
  * Take up to @n elements into @dst for a receive that copies them out after
  * dropping the lock: buffered ones, or else one from the longest-waiting
  * sender, who is done at once (L7): the element is in kernel memory now,
@@ -440,7 +451,8 @@ static u32 chan_take(struct chan *ch, u8 *dst, u32 n, struct chan_take *t,
 	 * One sender per receive at most: what a faulting receive puts back
 	 * beyond the buffer's capacity stays one element.
 	 */
-	if (chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) != CHAN_CLAIM_OK)
+	if (!chan_may_bypass(ch) ||
+	    chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) != CHAN_CLAIM_OK)
 		return 0;
 	memcpy(dst, w->elem, ch->elem_size);
 	ch->nsendq--;
@@ -603,7 +615,8 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		while (sent < n && !chan_wake_full(&wk)) {
 			const u8 *elem = src + sent * ch->elem_size;
 
-			if (chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) ==
+			if (chan_may_bypass(ch) &&
+			    chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) ==
 			    CHAN_CLAIM_OK) {
 				chan_hand_over(ch, r, elem, &wk);
 			} else if (chan_room(ch) &&
@@ -998,7 +1011,9 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 			status = CHAN_W_CLOSED;
 			goto win_self;
 		}
-		rc = chan_claim(&ch->recvq, &ch->nrecvq, self, w->idx, &peer);
+		rc = chan_may_bypass(ch) ?
+		     chan_claim(&ch->recvq, &ch->nrecvq, self, w->idx, &peer) :
+		     CHAN_CLAIM_NONE;
 		if (rc == CHAN_CLAIM_OK) {
 			chan_hand_over(ch, peer, w->elem, wk);
 			status = CHAN_W_DONE;
@@ -1033,7 +1048,9 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 		status = CHAN_W_DONE;
 		goto won;
 	}
-	rc = chan_claim(&ch->sendq, &ch->nsendq, self, w->idx, &peer);
+	rc = chan_may_bypass(ch) ?
+	     chan_claim(&ch->sendq, &ch->nsendq, self, w->idx, &peer) :
+	     CHAN_CLAIM_NONE;
 	if (rc == CHAN_CLAIM_OK) {
 		memcpy(w->elem, peer->elem, ch->elem_size);
 		w->seq = ch->ring_seq++;

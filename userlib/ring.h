@@ -164,6 +164,9 @@ static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
 
 	if (ring_owed(fd, m, CHAN_RING_W_SEND))
 		return RING_SLOW;
+	/* Closed already: no slot to claim and give up (K2). */
+	if (atomic_load_explicit(ring_word(&h->closed), memory_order_acquire))
+		return -EPIPE;
 	for (i = 0; i < RING_TRIES; i++) {
 		uint32_t t = atomic_load_explicit(ring_word(&h->tail),
 						  memory_order_relaxed);

@@ -82,6 +82,13 @@
  * never copies an element anywhere but between a slot and the caller's
  * own buffer, and never reads or writes outside the pages.
  *
+ * Locks: chan.lock serialises the kernel's own claims (chan_shring.wheld,
+ * .rheld) and its writes of hdr.waiters and hdr.closed.  chan_shring.maps_lock,
+ * a mutex, guards the list of mappings; it nests inside the mm's mmap lock
+ * (mmap(2) and munmap call us with it held) and is never taken with
+ * chan.lock held, nor chan.lock with it.  The repair and chan_shring_tidy()
+ * need no lock: each of their steps is one cmpxchg.
+ *
  * Repair (M3): a process that dies between a claim and its release leaves
  * a slot tagged with its pid.  When its mapping goes (exit, exec, munmap),
  * chan_shring_vm_close() turns its half-written slots into SKIP (the

@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
 
 #include <linux/chan.h>
 
@@ -252,6 +253,7 @@ free_sh:
 	kfree(sh);
 	return ERR_PTR(-ENOMEM);
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_create);
 
 /**
  * chan_shring_destroy() - free the pages of a ring nobody maps any more
@@ -350,6 +352,7 @@ held:
 	*slot = chan_shring_data(sh, sh->wpos);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_reserve_tail);
 
 /**
  * chan_shring_commit_tail() - publish the element written to the held slot
@@ -365,6 +368,7 @@ void chan_shring_commit_tail(struct chan_shring *sh)
 			  chan_st(0, 2 * pos + 1));
 	chan_hint_step(&sh->hdr->tail, pos);
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_commit_tail);
 
 /**
  * chan_shring_cancel_tail() - give the held free slot back untouched
@@ -376,6 +380,7 @@ void chan_shring_cancel_tail(struct chan_shring *sh)
 	smp_store_release(chan_shring_state(sh, sh->wpos),
 			  chan_st(0, 2 * sh->wpos));
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_cancel_tail);
 
 /**
  * chan_shring_reserve_head() - hold the oldest element so nobody else takes it
@@ -423,6 +428,7 @@ held:
 	*slot = chan_shring_data(sh, sh->rpos);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_reserve_head);
 
 /**
  * chan_shring_commit_head() - free the held slot, its element taken
@@ -438,6 +444,7 @@ void chan_shring_commit_head(struct chan_shring *sh)
 	smp_store_release(chan_shring_state(sh, pos),
 			  chan_st(0, 2 * (pos + sh->cap)));
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_commit_head);
 
 /**
  * chan_shring_cancel_head() - leave the held element where it is
@@ -449,6 +456,7 @@ void chan_shring_cancel_head(struct chan_shring *sh)
 	smp_store_release(chan_shring_state(sh, sh->rpos),
 			  chan_st(0, 2 * sh->rpos + 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_cancel_head);
 
 /**
  * chan_shring_count() - elements in the ring, claimed slots included
@@ -468,6 +476,7 @@ u32 chan_shring_count(struct chan_shring *sh)
 	d = (s32)(READ_ONCE(sh->hdr->tail) - READ_ONCE(sh->hdr->head));
 	return clamp_t(s32, d, 0, sh->cap);
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_count);
 
 /**
  * chan_shring_drained() - whether no element is in the ring or on its way
@@ -488,6 +497,7 @@ bool chan_shring_drained(struct chan_shring *sh)
 	s = READ_ONCE(*chan_shring_state(sh, h));
 	return s == chan_st(0, 2 * h);
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_drained);
 
 /**
  * chan_shring_want() - announce a task that may sleep, before looking

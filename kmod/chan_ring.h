@@ -51,10 +51,14 @@ static inline u32 chan_ring_count(const struct chan_ring *ring)
 	return ring->sh ? chan_shring_count(ring->sh) : ring->len;
 }
 
-/* No element is in the ring or on its way into it. */
+/*
+ * Whether a receiver that found no element may be told "closed": a shared
+ * ring may have one on its way in, from a send that began before the close
+ * (K3); a private ring never has.
+ */
 static inline bool chan_ring_drained(const struct chan_ring *ring)
 {
-	return ring->sh ? chan_shring_drained(ring->sh) : !ring->len;
+	return ring->sh ? chan_shring_drained(ring->sh) : true;
 }
 
 /* Sends must fail with EPIPE: tell the fast path (see chan_shring.c). */

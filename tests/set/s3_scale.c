@@ -101,8 +101,15 @@ int main(void)
 	printf("s3_scale [S3]: per round over 1 channel: set of 1 %.0f ns, send+recv %.0f ns; over %d channels: set of %d %.0f ns, send+recv %.0f ns (%.2fx); set of %d / set of 1: %.2fx; add %.0f ns/case\n",
 	       one, plain1, K, K, many, plain, many / plain, K, many / one,
 	       add_ns);
-	CHECK("S3", many < 10 * one);
-	CHECK("S3", many < 8 * plain);
+	/*
+	 * Timed on the production kernels only: a debug kernel's kmemleak
+	 * scans and KASAN shadow make 10,000 channels' worth of objects cost
+	 * time of their own (as tests/user/mem_cost measures only on stock).
+	 */
+	if (!getenv("CHAN_KERNEL") || strncmp(getenv("CHAN_KERNEL"), "debug", 5)) {
+		CHECK("S3", many < 10 * one);
+		CHECK("S3", many < 8 * plain);
+	}
 
 	STEP("remove every case");
 	t0 = now_ns();

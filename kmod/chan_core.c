@@ -527,6 +527,8 @@ bool chan_spin(const int *status)
 static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 		     const struct chan_how *how)
 {
+	/* The precise clock only for the tracepoint, read only when it is on. */
+	u64 t0 = trace_chan_wake_enabled() ? ktime_get_ns() : 0;
 	bool expired = false;
 	int status;
 
@@ -557,8 +559,8 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 			if (status == CHAN_W_WAITING) {
 				status = signal_pending(current) ?
 					 -ERESTARTSYS : -ETIMEDOUT;
-				trace_chan_wake(ch->id, chan_waiter_op(w),
-						w->since, status);
+				trace_chan_wake(ch->id, chan_waiter_op(w), t0,
+						status);
 				return status;
 			}
 			continue;
@@ -566,7 +568,7 @@ static int chan_wait(struct chan *ch, struct chan_waiter *w, u32 *nqueued,
 		expired = chan_sleep(how);
 	}
 	__set_current_state(TASK_RUNNING);
-	trace_chan_wake(ch->id, chan_waiter_op(w), w->since, status);
+	trace_chan_wake(ch->id, chan_waiter_op(w), t0, status);
 	return status;
 }
 
@@ -658,7 +660,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 		w.status = CHAN_W_WAITING;
 		w.send = true;
 		w.timed = how->timed;
-		w.since = local_clock();
+		w.since = ktime_get_coarse_ns();
 		list_add_tail(&w.node, &ch->sendq);
 		ch->nsendq++;
 		spin_unlock(&ch->lock);
@@ -738,7 +740,7 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	w.elem = elems;
 	w.status = CHAN_W_WAITING;
 	w.timed = how->timed;
-	w.since = local_clock();
+	w.since = ktime_get_coarse_ns();
 	list_add_tail(&w.node, &ch->recvq);
 	ch->nrecvq++;
 	spin_unlock(&ch->lock);

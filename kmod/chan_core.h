@@ -164,9 +164,9 @@ struct chan_sel {
  * @idx: the case's index in @sel
  * @send: the waiter sends (else it receives)
  * @timed: the wait has a deadline (fdinfo shows it, for chanstat --deadlock)
- * @since: when it blocked, in local_clock() ns (the trace clock: cheap,
- *	where ktime_get() may read a slow clocksource under chan.lock); set
- *	before it is queued, for fdinfo (O2) and the chan_wake tracepoint (O1)
+ * @since: when it blocked, CLOCK_MONOTONIC_COARSE ns, for fdinfo (O2); set
+ *	before it is queued.  Coarse: ktime_get() reads the clocksource, an
+ *	emulated HPET in a VM, and this is under chan.lock on every block
  */
 struct chan_waiter {
 	struct list_head node;

@@ -18,7 +18,6 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
-#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -412,8 +411,8 @@ static const char * const chan_op_names[] = {
 /*
  * One chan-waiter line for each task blocked on @q (O2): its tid and pid
  * in the pid namespace of the /proc that is read (0 if it is not in it),
- * its operation, when it blocked (local_clock() ns: it tells one wait from
- * the next) and for how long (ms), and whether it has a deadline.  A select's case whose select has
+ * its operation, when it blocked (CLOCK_MONOTONIC_COARSE ns) and for how
+ * long (ms), and whether it has a deadline.  A select's case whose select has
  * won elsewhere or given up is about to leave, and is not listed.  Called
  * with chan.lock held, which keeps every listed waiter, and its task, in
  * place.  Returns the number of waiters not listed for lack of @room.
@@ -470,7 +469,7 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "chan-recv-waiters:\t%u\n", info.recv_waiters);
 
 	spin_lock(&ch->lock);
-	now = local_clock();
+	now = ktime_get_coarse_ns();
 	unlisted = chan_show_waiters(m, &ch->sendq, ns, now, &room);
 	unlisted += chan_show_waiters(m, &ch->recvq, ns, now, &room);
 	spin_unlock(&ch->lock);

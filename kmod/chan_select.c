@@ -22,7 +22,6 @@
 #include <linux/fs.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -314,7 +313,7 @@ static int chan_select_run(struct chan_sel_call *c,
 	struct chan_sel_case *k = c->k;
 	u32 n = c->n, i, j, live = 0;
 	bool queued = false, rescan = false;
-	u64 since;
+	u64 since, t0;
 	int rc;
 
 	/* 1: a case that is ready now, in random order (X3). */
@@ -336,7 +335,8 @@ static int chan_select_run(struct chan_sel_call *c,
 		return -ETIMEDOUT;
 
 	/* 2: wait on every channel at once (X6). */
-	since = local_clock();
+	since = ktime_get_coarse_ns();
+	t0 = trace_chan_wake_enabled() ? ktime_get_ns() : 0;
 	for (j = 0; j < n; j++) {
 		i = c->order[j];
 		if (!k[i].ch)
@@ -380,11 +380,11 @@ wait:
 		if (k[i].queued)
 			chan_case_unqueue(k[i].ch, &k[i].w);
 	if (rc < 0) {
-		trace_chan_wake(0, CHAN_OP_SELECT, since, rc);
+		trace_chan_wake(0, CHAN_OP_SELECT, t0, rc);
 		return rc;
 	}
 	i = atomic_read(&sel->state);
-	trace_chan_wake(k[i].ch->id, chan_waiter_op(&k[i].w), since, rc);
+	trace_chan_wake(k[i].ch->id, chan_waiter_op(&k[i].w), t0, rc);
 	return i;
 }
 

@@ -8,9 +8,9 @@
  * chan-id), the acting task's pid (thread group) and tid, and what the
  * event is about.  Never a pointer: a trace outlives the waiters and
  * channels it names, and kernel addresses are not for users.  A
- * tracepoint that is off costs a static branch; the times an event
- * computes (chan_wake's waited_ns) are read in TP_fast_assign(), which
- * runs only when the event is on.
+ * tracepoint that is off costs a static branch; the clock chan_wake's
+ * waited_ns needs is read only when that event is on: at the block behind
+ * trace_chan_wake_enabled(), and at the wake in TP_fast_assign().
  *
  * Defined by kmod/chan_trace.c (CREATE_TRACE_POINTS), included by the
  * files that fire them.
@@ -22,7 +22,7 @@
 #define _CHAN_TRACE_H
 
 #include <linux/sched.h>
-#include <linux/sched/clock.h>
+#include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
@@ -118,13 +118,14 @@ TRACE_EVENT(chan_block,
 
 /*
  * chan_wake: a blocked task is running again, @waited_ns after it blocked
- * (local_clock(), as chan_waiter.since).  For a select, @id is the channel of the
+ * (@t0: ktime_get_ns() when it blocked, read only if this event was on
+ * then; 0 if not, and then @waited_ns is 0).  For a select, @id is the channel of the
  * case that won, 0 if none did (a signal, the deadline).
  */
 TRACE_EVENT(chan_wake,
-	TP_PROTO(u64 id, int op, u64 since, int result),
+	TP_PROTO(u64 id, int op, u64 t0, int result),
 
-	TP_ARGS(id, op, since, result),
+	TP_ARGS(id, op, t0, result),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
@@ -137,7 +138,7 @@ TRACE_EVENT(chan_wake,
 
 	TP_fast_assign(
 		__entry->id = id;
-		__entry->waited_ns = local_clock() - since;
+		__entry->waited_ns = t0 ? ktime_get_ns() - t0 : 0;
 		__entry->pid = current->tgid;
 		__entry->tid = current->pid;
 		__entry->op = op;

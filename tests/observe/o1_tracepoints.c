@@ -238,6 +238,50 @@ static void *selector(void *arg)
 	return NULL;
 }
 
+/*
+ * The README's histogram of wait times, with an ftrace hist trigger on
+ * chan_wake (kernels with CONFIG_HIST_TRIGGERS: Debian's, not the debug
+ * test kernel).
+ */
+static void hist_trigger(void)
+{
+	const char *trig = "hist:keys=op,waited_ns.log2";
+	char path[160], line[256], off[64];
+	struct blocked b = {};
+	uint64_t v = 7;
+	bool seen = false;
+	pthread_t t;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/chan/chan_wake/hist", tracing);
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr, "no hist triggers in this kernel: not tried\n");
+		return;
+	}
+	STEP("a hist trigger on chan_wake");
+	trace_write("events/chan/chan_wake/trigger", trig);
+	b.fd = CHECK_OK("O1", chan_make(8, 0, 0));
+	t = spawn(receiver, &b);
+	wait_waiters(b.fd, 0, 1);
+	sleep_ms(5);
+	CHECK_OK("O1", chan_send(b.fd, &v));
+	join(t);
+	close(b.fd);
+	f = fopen(path, "re");
+	CHECK("O1", f);
+	while (fgets(line, sizeof(line), f)) {
+		fputs(line, stderr);
+		/* { op:          1, waited_ns: ~ 2^22 } hitcount: 1 */
+		if (strstr(line, "op:") && strstr(line, "waited_ns: ~ 2^") &&
+		    strstr(line, "hitcount:"))
+			seen = true;
+	}
+	fclose(f);
+	snprintf(off, sizeof(off), "!%s", trig);
+	trace_write("events/chan/chan_wake/trigger", off);
+	CHECK("O1", seen);
+}
+
 int main(void)
 {
 	uint64_t v = 42, buf[3] = { 1, 2, 3 };
@@ -369,6 +413,8 @@ int main(void)
 	id = id_of(c);
 	expect(1, "chan_close", "chan=%llu pid=%d tid=%d ret=0", id, pid, me);
 	expect(1, "chan_close", "chan=%llu pid=%d tid=%d ret=-32", id, pid, me);
+
+	hist_trigger();
 
 	/* Off: nothing more is recorded. */
 	trace_write("trace", "");

@@ -5,7 +5,7 @@
  *   chan-waiter:	tid=T pid=P op=OP since-ns=NS waited-ms=MS deadline=0|1
  *
  * OP is send, recv, select-send or select-recv; since-ns is when it
- * blocked (the kernel's local clock: it stays the same while the task
+ * blocked (CLOCK_MONOTONIC_COARSE: it stays the same while the task
  * waits, and tells one wait from the next); waited-ms grows as it waits;
  * deadline says whether the wait has one.
  * Checked for threads of this process and for another process, through

@@ -130,7 +130,7 @@ static void count(struct ledger *l, unsigned char *seen, uint64_t v)
  */
 static void wait_flag(const volatile unsigned char *flag)
 {
-	int64_t end = now_ns() + 60 * 1000000000LL;
+	int64_t end = now_ns() + test_time_scale() * 60 * 1000000000LL;
 
 	while (!*flag) {
 		CHECK("B4", now_ns() < end);
@@ -140,7 +140,7 @@ static void wait_flag(const volatile unsigned char *flag)
 
 static void wait_slot(const volatile uint64_t *slot)
 {
-	int64_t end = now_ns() + 60 * 1000000000LL;
+	int64_t end = now_ns() + test_time_scale() * 60 * 1000000000LL;
 
 	while (*slot == NONE) {
 		CHECK("B4", now_ns() < end);

@@ -78,10 +78,10 @@
  * @charge: what the set costs its maker's budget (L5)
  */
 struct chan_set {
-	spinlock_t lock;
+	spinlock_t lock;		/* see DOC: select sets */
 	struct list_head ready;
 	wait_queue_head_t wq;
-	struct mutex mutex;
+	struct mutex mutex;		/* see DOC: select sets */
 	struct xarray cases;
 	struct chan_charge charge;
 };

@@ -6,6 +6,7 @@
  * -EFAULT there instead of crashing here.  Every uapi struct is built with a
  * designated initializer, which zeroes the reserved fields the kernel checks.
  */
+#define _GNU_SOURCE	/* watchdog.h: open_memstream, pthread_setname_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +21,8 @@
 
 #include "chan.h"
 #include "internal.h"
+/* CHAN_DEADLOCK: in chan.o, which every program that makes channels links. */
+#include "watchdog.h"
 
 /*
  * Set once CHAN_IOC_QUERY has shown a module with our API version.  Failures

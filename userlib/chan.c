@@ -6,7 +6,9 @@
  * -EFAULT there instead of crashing here.  Every uapi struct is built with a
  * designated initializer, which zeroes the reserved fields the kernel checks.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* watchdog.h: open_memstream, pthread_setname_np */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

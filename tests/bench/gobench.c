@@ -7,9 +7,10 @@
  *
  * Cases:
  *   spawn      ns per chan_go() that finds a parked thread: rounds of
- *              SPAWN_K goroutines, the chan_go() calls alone timed; each
- *              goroutine notes its thread, and a spawn counts as having
- *              found a parked thread if its thread ran the warm-up round
+ *              SPAWN_K goroutines, each chan_go() timed alone; a goroutine
+ *              tells from a thread-local count whether its thread ran one
+ *              before, and only those spawns make the figure (the others,
+ *              which started a thread, are counted apart)
  *   chain      Go's test/chan/goroutines.go: 10,000 goroutines pass a
  *              value along a chain of 10,001 unbuffered channels, ns per
  *              goroutine from the first chan_make() to the value's arrival.
@@ -35,95 +36,94 @@ static int reps = 1;
 
 /* ---- spawn ---- */
 
+/* Goroutines this thread ran: a pool thread keeps the program's TLS. */
+static __thread long runs;
+
 struct spawn_arg {
 	struct waitgroup *wg;
 	_Atomic uint64_t *work;
-	pid_t *tid;
 	uint64_t share;
+	bool reused;		/* out: its thread had run a goroutine before */
 };
 
 static void *spawned(void *p)
 {
 	struct spawn_arg *a = p;
 
-	*a->tid = (pid_t)syscall(SYS_gettid);
+	a->reused = runs++ > 0;
 	atomic_fetch_add(a->work, a->share);
 	waitgroup_done(a->wg);
 	return NULL;
 }
 
-static pid_t warm_tid[SPAWN_K];
-
-static bool was_warm(pid_t tid)
-{
-	int i;
-
-	for (i = 0; i < SPAWN_K; i++)
-		if (warm_tid[i] == tid)
-			return true;
-	return false;
-}
+struct spawn_cost {
+	int64_t ns[2];		/* [reused]: total ns of such spawns */
+	long n[2];
+};
 
 /*
- * @rounds rounds of SPAWN_K goroutines; the round 0 of a warm-up call
- * (@warm) records the threads.  Returns the ns of the chan_go() calls;
- * *@found counts the spawns that ran on a thread of the warm-up round.
+ * @rounds rounds of SPAWN_K goroutines, each chan_go() (with its
+ * waitgroup_add()) timed alone and counted by whether its goroutine ran on
+ * a parked thread or a new one.
  */
-static int64_t spawn_once(long rounds, bool warm, long *found)
+static void spawn_once(long rounds, struct spawn_cost *c)
 {
 	struct spawn_arg a[SPAWN_K];
 	struct waitgroup wg;
 	_Atomic uint64_t work = 0;
-	pid_t tid[SPAWN_K];
+	int64_t dt[SPAWN_K], t0;
 	uint64_t want = 0;
-	int64_t ns = 0, t0;
 	long r;
 	int i;
 
 	waitgroup_init(&wg, 0);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < SPAWN_K; i++)
-			a[i] = (struct spawn_arg){ &wg, &work, &tid[i],
-						   (uint64_t)(r * SPAWN_K + i) };
-		t0 = now_ns();
+			a[i] = (struct spawn_arg){
+				&wg, &work, (uint64_t)(r * SPAWN_K + i), false
+			};
 		for (i = 0; i < SPAWN_K; i++) {
+			t0 = now_ns();
 			CHECK_OK("goroutine", waitgroup_add(&wg, 1));
 			CHECK_OK("goroutine", chan_go(spawned, &a[i]));
+			dt[i] = now_ns() - t0;
 		}
-		ns += now_ns() - t0;
 		CHECK_OK("goroutine", waitgroup_wait(&wg));
 		for (i = 0; i < SPAWN_K; i++) {
 			want += (uint64_t)(r * SPAWN_K + i);
-			if (warm && r == 0)
-				warm_tid[i] = tid[i];
-			else
-				*found += was_warm(tid[i]);
+			c->ns[a[i].reused] += dt[i];
+			c->n[a[i].reused]++;
 		}
 		BENCH_VERIFY("goroutine", "work of the goroutines",
 			     atomic_load(&work), want);
 		/* Untimed: the goroutines' threads park. */
-		usleep(2000);
+		usleep(10000);
 	}
-	return ns;
 }
 
 static void bench_spawn(void)
 {
-	long n = bench_count(20000) / SPAWN_K, found = 0, total = 0;
-	int64_t ns;
+	long n = bench_count(20000) / SPAWN_K;
+	struct spawn_cost c;
 	int r;
 
 	STEP("goroutine spawn warm-up");
-	spawn_once(2, true, &found);
-	found = 0;
+	memset(&c, 0, sizeof(c));
+	spawn_once(2, &c);
 	for (r = 0; r < reps; r++) {
 		STEP("goroutine spawn chan");
-		ns = spawn_once(n, false, &found);
-		total += n * SPAWN_K;
-		bench_sample("goroutine", "spawn", "chan", ns, n * SPAWN_K);
+		memset(&c, 0, sizeof(c));
+		spawn_once(n, &c);
+		if (c.n[1])
+			bench_sample("goroutine", "spawn", "chan", c.ns[1],
+				     c.n[1]);
+		else
+			bench_na("goroutine", "spawn", "chan",
+				 "no spawn found a parked thread");
+		printf("info,goroutine,spawn,chan,%ld of %ld spawns found a parked thread; %ld started one, at %.2f us each\n",
+		       c.n[1], c.n[0] + c.n[1], c.n[0],
+		       c.n[0] ? c.ns[0] / 1e3 / c.n[0] : 0.0);
 	}
-	printf("info,goroutine,spawn,chan,%ld of %ld spawns found a thread parked since the warm-up\n",
-	       found, total);
 }
 
 /* ---- chain ---- */

@@ -289,7 +289,7 @@ func goSpawn(n int64) time.Duration {
 			want += uint64(r*spawnK) + uint64(i)
 		}
 		verify("work of the goroutines", atomic.LoadUint64(&work), want)
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	return d
 }

@@ -14,7 +14,11 @@ shift
 # hard), rather than the kernel's 1024/4096 that the VM's init inherits:
 # the chain of gobench's goroutine workload makes 10,001 channels and
 # leaves the soft limit to libchan's raise (G3).
-ulimit -Hn 524288 && ulimit -Sn 1024 || { echo "# FAIL: ulimit -n"; exit 1; }
+# shellcheck disable=SC3045 # busybox sh's ulimit has -H and -S
+if ! { ulimit -Hn 524288 && ulimit -Sn 1024; }; then
+	echo "# FAIL: ulimit -n"
+	exit 1
+fi
 status=0
 for w in "$@"; do
 	r=1

@@ -4,7 +4,9 @@
  * their blocked tasks (O3); with --deadlock, the tasks that nothing can
  * ever complete (O4).  See chanstat(1).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

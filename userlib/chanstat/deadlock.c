@@ -24,7 +24,9 @@
  * it wants a report only when every other thread of the process is
  * deadlocked, as Go's "all goroutines are asleep".
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

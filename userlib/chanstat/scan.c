@@ -10,7 +10,9 @@
  * the library: nothing here may exit or print.  Out of memory, the scan
  * fails with ENOMEM.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

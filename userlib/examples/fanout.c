@@ -33,11 +33,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <chan.h>
 
 #define WORKERS	10000
-#define JOBS	20000
+#define JOBS	10000
 
 static int jobs, results;
 static struct waitgroup wg = WAITGROUP_INIT;
@@ -67,6 +68,14 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static void *closer(void *arg)
 {
 	waitgroup_wait(&wg);				/* wg.Wait() */
@@ -79,6 +88,7 @@ int main(void)
 	int64_t r, sum = 0, want = 0, n = 0;
 	int w, nw, busy = 0, most = 0, err;
 	struct rlimit rl;
+	double t0, t1, t2;
 
 	jobs = chan_make(sizeof(int64_t), 0, 0);	/* make(chan int64) */
 	results = chan_make(sizeof(int64_t), 100, 0);	/* make(chan int64, 100) */
@@ -100,6 +110,7 @@ int main(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NPROC, &rl);
 	}
+	t0 = now_ms();
 	for (w = 0; w < WORKERS; w++) {
 		err = waitgroup_go(&wg, worker, (void *)(intptr_t)w);
 		if (err == -EAGAIN && rl.rlim_cur < WORKERS + 100 &&
@@ -116,10 +127,12 @@ int main(void)
 	}
 	nw = w;
 	waitgroup_done(&wg);
+	t1 = now_ms();
 	while (chan_recv(results, &r) > 0) {		/* for r := range results */
 		sum += r;
 		n++;
 	}
+	t2 = now_ms();
 
 	for (int64_t j = 1; j <= JOBS; j++)
 		want += j * j;
@@ -130,6 +143,8 @@ int main(void)
 	printf("%d goroutines started; %lld results, sum of squares %lld\n",
 	       atomic_load(&started), (long long)n, (long long)sum);
 	printf("%d workers took jobs, at most %d each\n", busy, most);
+	printf("%.0f ms to start the goroutines, %.0f ms more until the last result\n",
+	       t1 - t0, t2 - t1);
 	if (atomic_load(&started) != nw || n != JOBS || sum != want) {
 		fprintf(stderr, "fanout: FAIL: want %d goroutines, %d results, sum %lld\n",
 			nw, JOBS, (long long)want);

@@ -438,6 +438,7 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "chan-mode:\t%s\n", modes[info.mode]);
 	seq_printf(m, "chan-send-waiters:\t%u\n", info.send_waiters);
 	seq_printf(m, "chan-recv-waiters:\t%u\n", info.recv_waiters);
+	chan_timer_show_fdinfo(m, ch);
 
 	spin_lock(&ch->lock);
 	now = ktime_get_coarse_ns();

@@ -6,6 +6,7 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -131,6 +132,24 @@ void chan_timer_release(struct chan *ch)
 	hrtimer_cancel(&tm->timer);
 	cancel_work_sync(&tm->work);
 	chan_buf_free(tm, &tm->charge);
+}
+
+/**
+ * chan_timer_show_fdinfo() - the chan-timer line of a timer channel's fdinfo
+ * @m: the fdinfo being shown
+ * @ch: the channel of the fd shown; nothing is shown unless it has a timer
+ *
+ * The timer is a sender no fd shows: without this line a receive from a
+ * timer channel would look, to chanstat --deadlock, like one that nothing
+ * can complete.  The fd being shown keeps the timer, which only the
+ * release of the channel's last fd takes.
+ */
+void chan_timer_show_fdinfo(struct seq_file *m, struct chan *ch)
+{
+	struct chan_timer *tm = READ_ONCE(ch->timer);
+
+	if (tm)
+		seq_printf(m, "chan-timer:\t%lld\n", ktime_to_ns(tm->period));
 }
 
 /**

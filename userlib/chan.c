@@ -6,6 +6,9 @@
  * -EFAULT there instead of crashing here.  Every uapi struct is built with a
  * designated initializer, which zeroes the reserved fields the kernel checks.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* watchdog.h: open_memstream, pthread_setname_np */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +23,8 @@
 
 #include "chan.h"
 #include "internal.h"
+/* CHAN_DEADLOCK: in chan.o, which every program that makes channels links. */
+#include "watchdog.h"
 
 /*
  * Set once CHAN_IOC_QUERY has shown a module with our API version.  Failures

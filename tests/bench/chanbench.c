@@ -16,6 +16,9 @@
  *   chanbench [-r REPS] select     one ready channel among K = 1..1024:
  *                                  chan_select, epoll_wait over K eventfds +
  *                                  read, and a plain chan_recv for scale
+ *   chanbench [-r REPS] trace      the cost of a send, with the chan
+ *                                  tracepoints off and on (O1; root, for
+ *                                  tracefs): chan, chan_traced
  *
  * Each repetition runs every peer once, interleaved, after one warm-up pass;
  * each measurement prints a "sample" line (see bench.h).  Every measurement
@@ -28,7 +31,9 @@
 #include <linux/futex.h>
 #include <mqueue.h>
 #include <stdatomic.h>
+#include <dirent.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -766,6 +771,147 @@ static void bench_select(void)
 	}
 }
 
+/* ---- The cost of a send, tracing off and on (O1) ---- */
+
+static char tracing[64];
+
+/* tracefs, mounted if need be; false where there is none or not root. */
+static bool trace_find(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[128];
+	size_t i;
+
+	if (geteuid() != 0)
+		return false;
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events/chan/enable", dirs[i]);
+		if (access(path, W_OK) == 0) {
+			snprintf(tracing, sizeof(tracing), "%s", dirs[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void trace_write(const char *file, const char *what)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tracing, file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, what, strlen(what)) != (ssize_t)strlen(what))
+		check_fail(__FILE__, __LINE__, "trace", "write '%s' to %s: %s",
+			   what, path, strerrorname_np(errno));
+	close(fd);
+}
+
+/* Events the ring buffer took since it was cleared, lost ones included. */
+static long trace_events(void)
+{
+	char path[400], line[128];
+	struct dirent *de;
+	long n = 0, v;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/per_cpu", tracing);
+	d = opendir(path);
+	if (!d)
+		check_fail(__FILE__, __LINE__, "trace", "%s: %s", path,
+			   strerrorname_np(errno));
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cpu", 3))
+			continue;
+		snprintf(path, sizeof(path), "%s/per_cpu/%s/stats", tracing,
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "entries: %ld", &v) == 1 ||
+			    sscanf(line, "overrun: %ld", &v) == 1)
+				n += v;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * @n sends, timed, into a channel of 64 slots, in runs of 64 that a
+ * receive loop, untimed, drains.  Returns the ns the sends took.
+ */
+static int64_t send_once(int ch, long n)
+{
+	uint64_t v, sum = 0;
+	int64_t ns = 0, t0;
+	long i, j;
+
+	for (i = 0; i < n; i += 64) {
+		t0 = now_ns();
+		for (j = i; j < i + 64; j++) {
+			v = bench_val(j);
+			CHECK_OK("trace", chan_send(ch, &v));
+		}
+		ns += now_ns() - t0;
+		for (j = 0; j < 64; j++) {
+			CHECK_EQ("trace", chan_recv(ch, &v), 1);
+			sum += v;
+		}
+	}
+	BENCH_VERIFY("trace", "sum of what was sent", sum, bench_sum(n));
+	return ns;
+}
+
+static void bench_trace(void)
+{
+	long n = bench_count(100000), events = 0;
+	bool traced, can = trace_find();
+	int ch, r, k;
+	int64_t ns;
+
+	if (!can)
+		bench_na("trace", "send", "chan_traced",
+			 "no tracefs with chan events (not root, or no tracing in the kernel)");
+	ch = CHECK_OK("trace", chan_make(sizeof(uint64_t), 64, 0));
+	for (r = -1; r < reps; r++) {
+		for (k = 0; k < 1 + can; k++) {
+			long cnt = r < 0 ? 64 * 16 : n;
+
+			traced = k;
+			STEP(traced ? "trace send chan_traced" : "trace send chan");
+			if (traced) {
+				trace_write("trace", "");	/* cleared */
+				trace_write("events/chan/enable", "1");
+			}
+			ns = send_once(ch, cnt);
+			if (traced) {
+				trace_write("events/chan/enable", "0");
+				events = trace_events();
+				/* A chan_send and a chan_recv event each. */
+				if (events < 2 * cnt)
+					check_fail(__FILE__, __LINE__, "trace",
+						   "%ld events for %ld sends and receives: the tracepoints did not fire",
+						   events, 2 * cnt);
+			}
+			if (r >= 0)
+				bench_sample("trace", "send",
+					     traced ? "chan_traced" : "chan",
+					     ns, cnt);
+		}
+	}
+	if (can)
+		printf("info,trace,send,chan_traced,events/chan/enable: %ld events in the ring buffer for %ld sends and as many receives\n",
+		       events, n);
+	trace_write("trace", "");
+	close(ch);
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -776,12 +922,12 @@ int main(int argc, char **argv)
 		if (opt == 'r' && atoi(optarg) > 0) {
 			reps = atoi(optarg);
 		} else {
-			fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select\n");
+			fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|trace\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select\n");
+		fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|trace\n");
 		return 2;
 	}
 	w = argv[optind];
@@ -801,6 +947,8 @@ int main(int argc, char **argv)
 		bench_mpmc();
 	else if (!strcmp(w, "select"))
 		bench_select();
+	else if (!strcmp(w, "trace"))
+		bench_trace();
 	else {
 		fprintf(stderr, "chanbench: unknown workload '%s'\n", w);
 		return 2;

@@ -7,7 +7,10 @@
 //	gochan [-r REPS] pingpong   unbuffered round trips between goroutines
 //	gochan [-r REPS] spsc       buffered (1024), 8- and 256-byte elements
 //	gochan [-r REPS] mpmc       4 producers, 4 consumers, 8-byte elements
-//	gochan [-r REPS] wg         sync.WaitGroup: add+done, fork-join rounds
+//	gochan [-r REPS] wg         sync.WaitGroup: add+done, fork-join rounds,
+//	                            fork-join rounds of goroutines started per round
+//	gochan [-r REPS] goroutine  a go statement's cost, and a chain of 10,000
+//	                            goroutines (test/chan/goroutines.go)
 //
 // Every measurement checks the element count and a checksum and exits 1 on a
 // mismatch.  BENCH_QUICK=1 runs tiny counts; BENCH_SCALE=F scales them.
@@ -239,10 +242,80 @@ func wgRounds(nt int, rounds int64) time.Duration {
 	return time.Since(t0)
 }
 
+// wgGoJoin: fork-join rounds of nt goroutines started per round (wgbench's
+// gojoin-N): each does its share and Done, the main goroutine waits.
+func wgGoJoin(nt int, rounds int64) time.Duration {
+	var wg sync.WaitGroup
+	var work, want uint64
+	t0 := time.Now()
+	for r := int64(0); r < rounds; r++ {
+		share := uint64(r) + 1
+		for t := 0; t < nt; t++ {
+			wg.Add(1)
+			go func() {
+				atomic.AddUint64(&work, share)
+				wg.Done()
+			}()
+		}
+		wg.Wait()
+		want += uint64(nt) * share
+		verify("work done before the wait returned", atomic.LoadUint64(&work), want)
+	}
+	return time.Since(t0)
+}
+
+// spawnK is gobench's SPAWN_K: go statements per round.
+const spawnK = 64
+
+// goSpawn: rounds of spawnK go statements, those alone timed (gobench's
+// spawn); the dead goroutines of a round are reused by the next.
+func goSpawn(n int64) time.Duration {
+	var wg sync.WaitGroup
+	var work, want uint64
+	var d time.Duration
+	for r := int64(0); r < n/spawnK; r++ {
+		t0 := time.Now()
+		for i := 0; i < spawnK; i++ {
+			share := uint64(r*spawnK) + uint64(i)
+			wg.Add(1)
+			go func() {
+				atomic.AddUint64(&work, share)
+				wg.Done()
+			}()
+		}
+		d += time.Since(t0)
+		wg.Wait()
+		for i := 0; i < spawnK; i++ {
+			want += uint64(r*spawnK) + uint64(i)
+		}
+		verify("work of the goroutines", atomic.LoadUint64(&work), want)
+		time.Sleep(10 * time.Millisecond)
+	}
+	return d
+}
+
+// goChain: Go's test/chan/goroutines.go, n goroutines passing a value
+// along n+1 unbuffered channels (gobench's chain).
+func goChain(n int64) time.Duration {
+	t0 := time.Now()
+	leftmost := make(chan int)
+	right, left := leftmost, leftmost
+	for i := int64(0); i < n; i++ {
+		right = make(chan int)
+		go func(l, r chan int) { l <- 1 + <-r }(left, right)
+		left = right
+	}
+	right <- 1
+	v := <-leftmost
+	d := time.Since(t0)
+	verify("value at the chain's end", uint64(v), uint64(n)+1)
+	return d
+}
+
 func main() {
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: gochan [-r REPS] pingpong|spsc|mpmc|wg")
+		fmt.Fprintln(os.Stderr, "usage: gochan [-r REPS] pingpong|spsc|mpmc|wg|goroutine")
 		os.Exit(2)
 	}
 	switch flag.Arg(0) {
@@ -268,6 +341,14 @@ func main() {
 			runReps("wg", fmt.Sprintf("rounds-%d", nt), "go", count(20000),
 				func(n int64) time.Duration { return wgRounds(nt, n) })
 		}
+		for _, nt := range []int{1, 4, 16} {
+			nt := nt
+			runReps("wg", fmt.Sprintf("gojoin-%d", nt), "go", count(4000)/4,
+				func(n int64) time.Duration { return wgGoJoin(nt, n) })
+		}
+	case "goroutine":
+		runReps("goroutine", "spawn", "go", count(20000)/spawnK*spawnK, goSpawn)
+		runReps("goroutine", "chain", "go", 10000, goChain)
 	default:
 		fmt.Fprintf(os.Stderr, "gochan: unknown workload %q\n", flag.Arg(0))
 		os.Exit(2)

@@ -7,7 +7,8 @@ sample,WORKLOAD,CASE,IMPL,NS_PER_OP,OPS / na,... / info,...  Writes to
 OUTDIR: bench.csv (median, min, max and ratio to chan of every figure),
 table.txt (also printed), WORKLOAD.dat and, if gnuplot is there, WORKLOAD.png.
 Each NOTE is printed under the table's title (e.g. "Go: not available").
-Prints whether each goal of issue 6 is met; goals never fail the run.
+Prints whether each goal of issues 6 and 15 is met, and tracing's cost
+(issue 16); goals never fail the run.
 """
 import csv
 import os
@@ -28,8 +29,10 @@ WORKLOADS = {
     "mpmc": ("element", "chan", ["chan", "condvar", "go"]),
     "select": ("ready + wait", "chan_select",
                ["chan_select", "epoll", "chan_recv"]),
+    "trace": ("send", "chan", ["chan", "chan_traced"]),
+    "goroutine": ("spawn / goroutine / tick", "chan", ["chan", "go"]),
     "wg": ("pair / round / wait", "chan",
-           ["chan", "condvar", "barrier", "go", "getppid"]),
+           ["chan", "condvar", "barrier", "thread", "go", "getppid"]),
 }
 TITLES = {
     "pingpong": "1. Ping-pong round trip (2 processes, 2 threads; "
@@ -37,8 +40,15 @@ TITLES = {
     "spsc": "2. Buffered, 1 producer, 1 consumer, capacity 1024",
     "mpmc": "3. Buffered, 4 producers, 4 consumers, capacity 1024",
     "select": "4. One ready channel among K (chan_select vs epoll_wait + read)",
-    "wg": "5. Wait groups (on the host)",
+    "trace": "6. A send, the chan tracepoints off and on (tracefs)",
+    "goroutine": "7. Goroutines and tickers: spawn on a parked thread, "
+                 "a chain of 10,000, a 1 ms ticker",
+    "wg": "5. Wait groups and fork-join rounds of goroutines (on the host)",
 }
+
+# The fork-join rounds of the table before chan_go() kept its threads
+# (README, run of 2026-11-28 05:49 UTC, on the host): issue 15's baseline.
+OLD_ROUNDS_NS = {1: 13440.0, 4: 21630.0, 16: 67800.0}
 
 
 def fmt_ns(ns):
@@ -142,6 +152,13 @@ def main():
                  "never asserted):")
     mins = {k: min(v[0] for v in vals) for k, vals in samples.items()}
     lines += goals(med, mins, info)
+    lines.append("")
+    lines.append("Goals of issue 15 (reported, never asserted):")
+    lines += goals15(med, mins, info)
+    lines.append("")
+    lines.append("Tracing (issue 16): a send with the chan events enabled "
+                 "in tracefs, against the same send without:")
+    lines += tracing(med, info)
     with open(os.path.join(outdir, "bench.csv"), "w", newline="") as f:
         csv.writer(f).writerows(csv_rows)
     text = "\n".join(lines) + "\n"
@@ -199,6 +216,78 @@ def goals(med, mins, info):
                    "not checked in this run")
     goal("wait group: uncontended add+done, chan / Go",
          ("wg", "adddone-1", "chan"), ("wg", "adddone-1", "go"), "<=", 2.0)
+    return out
+
+
+def goals15(med, mins, info):
+    """Issue 15: goroutines from the pool, the chain, the ticker."""
+    out = []
+
+    def line(ok, text):
+        out.append("  [%s] %s" % ("met " if ok else "MISS", text))
+
+    for nt, old in OLD_ROUNDS_NS.items():
+        k = ("wg", "gojoin-%d" % nt, "chan")
+        if k not in med:
+            out.append("  [n/a ] fork-join round of %d goroutines: not "
+                       "measured in this run" % nt)
+            continue
+        r = old / med[k]
+        line(r >= 5.0, "fork-join round of %d goroutine%s (chan_go's pool): "
+             "%s, the old table's rounds-%d (%s) / it: %.2fx (target >= "
+             "5.00x; minimum: %.2fx)" % (
+                 nt, "" if nt == 1 else "s", fmt_ns(med[k]), nt,
+                 fmt_ns(old), r, old / mins[k]))
+        t = ("wg", "gojoin-%d" % nt, "thread")
+        if t in med:
+            out.append("         same run: a new thread per goroutine "
+                       "(chan_go before the pool) %s, %.2fx chan_go's" % (
+                           fmt_ns(med[t]), med[t] / med[k]))
+    sp, sg = ("goroutine", "spawn", "chan"), ("goroutine", "spawn", "go")
+    if sp in med and sg in med:
+        r = med[sp] / med[sg]
+        found = [x[3] for x in info if x[:3] == ["goroutine", "spawn", "chan"]]
+        line(r <= 3.0, "spawn of a goroutine that finds a parked thread / "
+             "Go's go statement: %s / %s = %.2fx (target <= 3.00x; "
+             "minimums: %.2fx)%s" % (
+                 fmt_ns(med[sp]), fmt_ns(med[sg]), r, mins[sp] / mins[sg],
+                 "; " + found[0] if found else ""))
+    else:
+        out.append("  [n/a ] goroutine spawn against Go: not measured in "
+                   "this run")
+    ch = ("goroutine", "chain", "chan")
+    lim = [x[3] for x in info if x[:3] == ["goroutine", "chain", "chan"]]
+    if ch in med and lim:
+        start = int(lim[0].split()[2])
+        go = med.get(("goroutine", "chain", "go"))
+        line(start < 10001, "10,000 goroutines through a chain of 10,000 "
+             "channels, no rlimit set by the program: %s per goroutine%s; "
+             "%s" % (fmt_ns(med[ch]),
+                     " (Go: %s)" % fmt_ns(go) if go else "", lim[0]))
+    else:
+        out.append("  [n/a ] the chain of 10,000 goroutines: not measured "
+                   "in this run")
+    tk = ("goroutine", "tick-1ms", "chan")
+    if tk in med:
+        err = med[tk] / 1e6 - 1
+        line(abs(err) <= 0.01, "a 1 ms ticker's delivered period over 10 s: "
+             "%s, %+.2f%% (target within 1%%)" % (fmt_ns(med[tk]),
+                                                   100 * err))
+        out += ["         " + x[3] for x in info
+                if x[:3] == ["goroutine", "tick-1ms", "chan"]]
+    else:
+        out.append("  [n/a ] the 1 ms ticker: not measured in this run")
+    return out
+
+
+def tracing(med, info):
+    off, on = ("trace", "send", "chan"), ("trace", "send", "chan_traced")
+    if off not in med or on not in med:
+        return ["  not measured in this run"]
+    out = ["  off %s, on %s per send: %.2fx" % (
+        fmt_ns(med[off]), fmt_ns(med[on]), med[on] / med[off])]
+    out += ["  " + x[3] for x in info if x[:3] == ["trace", "send",
+                                                   "chan_traced"]]
     return out
 
 

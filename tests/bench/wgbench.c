@@ -12,6 +12,12 @@
  *              each do their share and done(), the main thread waits: ns
  *              per round; the barrier peer is one pthread_barrier_wait of
  *              N + 1 threads per round
+ *   gojoin-N   fork-join rounds of goroutines (G2): the main thread starts
+ *              N goroutines, each does its share and done(), the main
+ *              thread waits: ns per round.  chan is waitgroup_go(), whose
+ *              chan_go() finds the threads of the last round parked;
+ *              thread is a new detached thread per goroutine with
+ *              chan_go()'s stack, what chan_go() did before it kept them
  *   zero-wait  wait on a group whose counter is zero, against getppid() as
  *              the price of one system call; a child process that seccomp
  *              kills on any system call proves that the wait makes none
@@ -64,8 +70,9 @@ static void cvwg_wait(struct cvwg *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
-enum wg_impl { W_CHAN, W_CONDVAR, W_BARRIER };
-static const char *const wg_name[] = { "chan", "condvar", "barrier" };
+enum wg_impl { W_CHAN, W_CONDVAR, W_BARRIER, W_THREAD };
+static const char *const wg_name[] = { "chan", "condvar", "barrier",
+				       "thread" };
 
 /* One group of either kind. */
 struct bench_group {
@@ -257,6 +264,78 @@ static int64_t rounds_once(enum wg_impl how, int nt, long rounds)
 	return t1 - t0;
 }
 
+/* ---- fork-join rounds of goroutines started per round ---- */
+
+struct gojoin {
+	struct waitgroup *wg;
+	_Atomic uint64_t *work;
+	uint64_t share;
+};
+
+static void *gojoin_share(void *arg)
+{
+	struct gojoin *g = arg;
+
+	atomic_fetch_add(g->work, g->share);
+	return NULL;
+}
+
+/* The thread peer: what waitgroup_go() does, on a new thread. */
+static void *gojoin_thread(void *arg)
+{
+	struct gojoin *g = arg;
+
+	gojoin_share(g);
+	waitgroup_done(g->wg);
+	return NULL;
+}
+
+static void gojoin_spawn_thread(pthread_attr_t *attr, struct gojoin *g)
+{
+	pthread_t t;
+	int err;
+
+	CHECK_OK("wg", waitgroup_add(g->wg, 1));
+	err = pthread_create(&t, attr, gojoin_thread, g);
+	if (err)
+		check_fail(__FILE__, __LINE__, "wg", "pthread_create: %s",
+			   strerrorname_np(err));
+}
+
+static int64_t gojoin_once(enum wg_impl how, int nt, long rounds)
+{
+	struct waitgroup wg = WAITGROUP_INIT;
+	_Atomic uint64_t work = 0;
+	struct gojoin g[16];
+	pthread_attr_t attr;
+	uint64_t want = 0;
+	int64_t t0, t1;
+	long r;
+	int i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	t0 = now_ns();
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nt; i++) {
+			g[i] = (struct gojoin){ &wg, &work, (uint64_t)r + 1 };
+			if (how == W_CHAN)
+				CHECK_OK("wg", waitgroup_go(&wg, gojoin_share,
+							    &g[i]));
+			else
+				gojoin_spawn_thread(&attr, &g[i]);
+		}
+		CHECK_OK("wg", waitgroup_wait(&wg));
+		want += (uint64_t)nt * ((uint64_t)r + 1);
+		BENCH_VERIFY("wg", "work done before the wait returned",
+			     atomic_load(&work), want);
+	}
+	t1 = now_ns();
+	pthread_attr_destroy(&attr);
+	return t1 - t0;
+}
+
 /* ---- wait on a zero counter ---- */
 
 /*
@@ -327,15 +406,48 @@ static void bench_zero_wait(void)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Every case PREFIX-N, N = 1, 4 and 16 threads, with each of @impls: a
+ * warm-up pass of @warm, then one sample of @full per repetition.
+ */
+static void bench_cases(const char *prefix, const enum wg_impl *impls,
+			size_t nimpls,
+			int64_t (*once)(enum wg_impl, int, long), long full,
+			long warm)
 {
 	static const int nts[] = { 1, 4, 16 };
+	char cas[32], step[96];
+	size_t ti, i;
+	int r;
+
+	for (ti = 0; ti < ARRAY_SIZE(nts); ti++) {
+		snprintf(cas, sizeof(cas), "%s-%d", prefix, nts[ti]);
+		for (r = -1; r < reps; r++) {
+			for (i = 0; i < nimpls; i++) {
+				long cnt = r < 0 ? warm : full;
+				int64_t ns;
+
+				snprintf(step, sizeof(step), "wg %s %s", cas,
+					 wg_name[impls[i]]);
+				STEP(step);
+				ns = once(impls[i], nts[ti], cnt);
+				if (r >= 0)
+					bench_sample("wg", cas,
+						     wg_name[impls[i]], ns,
+						     cnt);
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
 	static const enum wg_impl add_impls[] = { W_CHAN, W_CONDVAR };
 	static const enum wg_impl round_impls[] = { W_CHAN, W_CONDVAR,
 						    W_BARRIER };
+	static const enum wg_impl gojoin_impls[] = { W_CHAN, W_THREAD };
 	long n = bench_count(1000000), rounds = bench_count(20000);
-	char cas[32], step[96];
-	int opt, ti, r, i;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "r:")) != -1) {
 		if (opt == 'r' && atoi(optarg) > 0) {
@@ -351,43 +463,14 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_start("wg", 1200);
-	for (ti = 0; ti < (int)ARRAY_SIZE(nts); ti++) {
-		snprintf(cas, sizeof(cas), "adddone-%d", nts[ti]);
-		for (r = -1; r < reps; r++) {
-			for (i = 0; i < (int)ARRAY_SIZE(add_impls); i++) {
-				/* Whole shares for up to 16 threads. */
-				long cnt = (r < 0 ? n / 10 : n) / 16 * 16;
-				int64_t ns;
-
-				snprintf(step, sizeof(step), "wg %s %s", cas,
-					 wg_name[add_impls[i]]);
-				STEP(step);
-				ns = adddone_once(add_impls[i], nts[ti], cnt);
-				if (r >= 0)
-					bench_sample("wg", cas,
-						     wg_name[add_impls[i]], ns,
-						     cnt);
-			}
-		}
-	}
-	for (ti = 0; ti < (int)ARRAY_SIZE(nts); ti++) {
-		snprintf(cas, sizeof(cas), "rounds-%d", nts[ti]);
-		for (r = -1; r < reps; r++) {
-			for (i = 0; i < (int)ARRAY_SIZE(round_impls); i++) {
-				long cnt = r < 0 ? rounds / 10 : rounds;
-				int64_t ns;
-
-				snprintf(step, sizeof(step), "wg %s %s", cas,
-					 wg_name[round_impls[i]]);
-				STEP(step);
-				ns = rounds_once(round_impls[i], nts[ti], cnt);
-				if (r >= 0)
-					bench_sample("wg", cas,
-						     wg_name[round_impls[i]],
-						     ns, cnt);
-			}
-		}
-	}
+	/* Whole shares for up to 16 threads. */
+	bench_cases("adddone", add_impls, ARRAY_SIZE(add_impls), adddone_once,
+		    n / 16 * 16, n / 10 / 16 * 16);
+	bench_cases("rounds", round_impls, ARRAY_SIZE(round_impls),
+		    rounds_once, rounds, rounds / 10);
+	/* A round starts N threads: fewer rounds. */
+	bench_cases("gojoin", gojoin_impls, ARRAY_SIZE(gojoin_impls),
+		    gojoin_once, bench_count(4000) / 4, 64);
 	bench_zero_wait();
 	return 0;
 }

@@ -77,10 +77,10 @@ static inline int __attribute__((sentinel)) run_chanstat(const char *rule,
 				   "chanstat's output has \"%s\"", want_); \
 	} while (0)
 
-/* How many times @what occurs in the output. */
-static inline int count_out(const char *what)
+/* How many times @what occurs in @text. */
+static inline int count_in(const char *text, const char *what)
 {
-	const char *p = chanstat_out;
+	const char *p = text;
 	int n = 0;
 
 	while ((p = strstr(p, what))) {
@@ -88,6 +88,12 @@ static inline int count_out(const char *what)
 		p += strlen(what);
 	}
 	return n;
+}
+
+/* How many times @what occurs in the output. */
+static inline int count_out(const char *what)
+{
+	return count_in(chanstat_out, what);
 }
 
 #endif /* CHAN_TESTS_OBSERVE_CHANSTAT_RUN_H */

@@ -8,7 +8,7 @@
  * of three, ending in a channel only the last one holds; a select whose
  * every case is dead.  Not reported: a blocked task whose counterpart is
  * running, sleeping in something else, or blocked with a deadline, or who
- * itself has a deadline.
+ * itself has a deadline, or who receives from a timer channel.
  *
  * The test itself holds none of the channels once its children block: a
  * running holder would make every case trivially live.
@@ -288,6 +288,22 @@ int main(void)
 	wait_waiters(a, 0, 1);
 	close_ours();
 	CHECK_EQ("O4", run_chanstat("O4", "--deadlock", NULL), 0);
+	end_scenario();
+
+	STEP("not: a receive from a timer channel, whose timer sends");
+	a = CHECK_OK("O4", chan_after(120 * 1000000000LL));
+	fds[nfds++] = a;
+	kid("o4-timer", (int[]){ a, -1 }, do_recv, a);
+	wait_waiters(a, 0, 1);
+	close_ours();
+	CHECK_EQ("O4", run_chanstat("O4", "--deadlock", NULL), 0);
+	{
+		char pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", kids[0]);
+		CHECK_EQ("O4", run_chanstat("O4", "-p", pid, NULL), 0);
+		CHECK_OUT("O4", "len 0/1  open  timer (once)\n");
+	}
 	end_scenario();
 
 	STEP("found: a receiver whose only running counterpart may only receive");

@@ -4,7 +4,9 @@
  * their blocked tasks (O3); with --deadlock, the tasks that nothing can
  * ever complete (O4).  See chanstat(1).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -52,9 +54,15 @@ static void print_text(const struct cs_snap *s, FILE *out)
 	for (i = 0; i < s->nchans; i++) {
 		const struct cs_chan *c = &s->chans[i];
 
-		fprintf(out, "chan %llu  elem %u  len %u/%u  %s\n", c->id,
+		fprintf(out, "chan %llu  elem %u  len %u/%u  %s", c->id,
 			c->elem_size, c->len, c->cap,
 			c->closed ? "closed" : "open");
+		if (c->timer && c->timer_period_ns)
+			fprintf(out, "  ticker every %lld ns",
+				c->timer_period_ns);
+		else if (c->timer)
+			fprintf(out, "  timer (once)");
+		fputc('\n', out);
 		for (j = 0; j < c->nholders; j++) {
 			const struct cs_holder *h = &c->holders[j];
 			const struct cs_proc *p = cs_proc_of(s, h->pid);
@@ -135,7 +143,11 @@ static void print_json(const struct cs_snap *s, FILE *out)
 				cs_op_name(w->op), w->since_ns, w->waited_ms,
 				w->deadline ? "true" : "false");
 		}
-		fprintf(out, "],\"unlisted\":%u}", c->unlisted);
+		fprintf(out, "],\"unlisted\":%u", c->unlisted);
+		if (c->timer)
+			fprintf(out, ",\"timer_period_ns\":%lld",
+				c->timer_period_ns);
+		fputc('}', out);
 	}
 	fprintf(out, "],\"hidden_processes\":%zu}\n", s->hidden);
 }
@@ -155,7 +167,13 @@ static int deadlock(pid_t only)
 		cs_free(&before);
 		return 1;
 	}
-	found = cs_deadlock(&before, &now, only, stdout);
+	found = cs_deadlock(&before, &now, only, 0, stdout);
+	if (found < 0) {
+		perror("chanstat");
+		cs_free(&before);
+		cs_free(&now);
+		return 1;
+	}
 	if (!found)
 		printf("no deadlock\n");
 	if (now.hidden)

@@ -11,13 +11,23 @@
  * of its threads is not blocked on a channel without a deadline: it could
  * do anything with its fds, exit included.  Starting from those, a blocked
  * task that a running process could complete may run too, and so may its
- * process; what is left when nothing changes is deadlocked.
+ * process; what is left when nothing changes is deadlocked.  A timer
+ * channel (chan_after(), chan_tick()) has a sender no fd shows: a task
+ * that receives from one waits with a deadline.
  *
  * fdinfo is read one fd at a time, so a snapshot is not atomic: a task is
  * taken as blocked only if two snapshots, taken apart, show it blocked in
  * the same wait (the same since-ns).  A deadlocked task is blocked in both.
+ *
+ * libchan's watchdog (CHAN_DEADLOCK, userlib/watchdog.h) runs this in the
+ * process it watches: its own thread, the watcher, counts as blocked, and
+ * it wants a report only when every other thread of the process is
+ * deadlocked, as Go's "all goroutines are asleep".
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,17 +129,23 @@ static void print_task(const struct cs_snap *now, const struct task *t,
  * @before: an earlier snapshot
  * @now: the snapshot to report on
  * @only: report only deadlocks that involve this pid, if not 0
+ * @watcher: if not 0, a thread of @only that does not count, and nothing is
+ *	reported unless every other thread of @only is deadlocked
  * @out: where the report goes
  *
- * Return: the number of deadlocks reported.
+ * Return: the number of deadlocks reported, or -1 (errno ENOMEM).
  */
 int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
-		pid_t only, FILE *out)
+		pid_t only, pid_t watcher, FILE *out)
 {
-	struct task *tasks = NULL;
+	const struct cs_proc *mine = only ? cs_proc_of(now, only) : NULL;
+	struct task *tasks = NULL, *grown;
 	size_t ntasks = 0, i, j, k, h;
 	bool *live, changed, unlisted = false;
 	int found = 0;
+
+	if (watcher && !mine)
+		return 0;
 
 	/* The blocked tasks, each with every channel it waits on. */
 	for (i = 0; i < now->nchans; i++) {
@@ -146,12 +162,14 @@ int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
 				if (tasks[k].tid == w->tid)
 					t = &tasks[k];
 			if (!t) {
-				tasks = realloc(tasks,
+				grown = realloc(tasks,
 						(ntasks + 1) * sizeof(*tasks));
-				if (!tasks) {
-					perror("chanstat");
-					exit(1);
+				if (!grown) {
+					free(tasks);
+					errno = ENOMEM;
+					return -1;
 				}
+				tasks = grown;
 				t = &tasks[ntasks];
 				memset(t, 0, sizeof(*t));
 				t->tid = w->tid;
@@ -161,7 +179,8 @@ int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
 				t->candidate = cs_proc_of(now, w->pid) != NULL;
 				t->group = ntasks++;
 			}
-			if (w->deadline || !seen_before(before, c->id, w) ||
+			if (w->deadline || (c->timer && !is_send(w->op)) ||
+			    !seen_before(before, c->id, w) ||
 			    t->ncases == MAX_CASES ||
 			    (w->op >= CS_SELECT_SEND && unlisted))
 				t->candidate = false;
@@ -180,14 +199,15 @@ int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
 	/* The processes that may run: one thread not blocked for good. */
 	live = calloc(now->nprocs + 1, sizeof(*live));
 	if (!live) {
-		perror("chanstat");
-		exit(1);
+		free(tasks);
+		errno = ENOMEM;
+		return -1;
 	}
 	for (i = 0; i < now->nprocs; i++) {
 		const struct cs_proc *p = &now->procs[i];
 
 		for (j = 0; j < p->ntids && !live[i]; j++) {
-			bool blocked = false;
+			bool blocked = p->tids[j] == watcher;
 
 			for (k = 0; k < ntasks; k++)
 				if (tasks[k].tid == p->tids[j] &&
@@ -231,6 +251,8 @@ int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
 			}
 		}
 	} while (changed);
+	if (watcher && live[mine - now->procs])
+		goto out;
 
 	/* One deadlock: the dead tasks that hold each other's channels. */
 	for (k = 0; k < ntasks; k++) {
@@ -268,6 +290,7 @@ int cs_deadlock(const struct cs_snap *before, const struct cs_snap *now,
 			if (!tasks[j].may_run && find_root(tasks, j) == k)
 				print_task(now, &tasks[j], tasks, ntasks, out);
 	}
+out:
 	free(live);
 	free(tasks);
 	return found;

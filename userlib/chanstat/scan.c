@@ -5,8 +5,14 @@
  * (P4) and its blocked tasks (O2).  Channels are grouped by chan-id.  Only
  * what this user may read is read: /proc/PID/fd of another user's process
  * fails with EACCES, and that process is counted as hidden.
+ *
+ * libchan's deadlock watchdog (userlib/watchdog.h) builds this file into
+ * the library: nothing here may exit or print.  Out of memory, the scan
+ * fails with ENOMEM.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,19 +24,30 @@
 
 #include "chanstat.h"
 
-/* Grow *@p to hold @n + 1 elements of @size; exits when out of memory. */
-static void *grow(void *p, size_t n, size_t size)
+/*
+ * @p, of @n elements of @size, with room for one more: @p itself, or where
+ * realloc() moved it.  NULL, with @p untouched and the snapshot marked
+ * failed, when out of memory.
+ */
+static void *grow_(struct cs_snap *s, void *p, size_t n, size_t size)
 {
 	/* Powers of two: realloc only when @n reaches one. */
 	if (n && (n & (n - 1)))
 		return p;
 	p = realloc(p, (n ? 2 * n : 1) * size);
-	if (!p) {
-		perror("chanstat");
-		exit(1);
-	}
+	if (!p)
+		s->failed = true;
 	return p;
 }
+
+/* Make room in the array @p of @n elements for one more; false if none. */
+#define grow(s, p, n) ({						\
+	void *grown_ = grow_(s, p, n, sizeof(*(p)));			\
+									\
+	if (grown_)							\
+		(p) = grown_;						\
+	grown_ != NULL;							\
+})
 
 const char *cs_op_name(enum cs_op op)
 {
@@ -70,14 +87,16 @@ static struct cs_chan *chan_get(struct cs_snap *s, unsigned long long id)
 	for (i = 0; i < s->nchans; i++)
 		if (s->chans[i].id == id)
 			return &s->chans[i];
-	s->chans = grow(s->chans, s->nchans, sizeof(*s->chans));
+	if (!grow(s, s->chans, s->nchans))
+		return NULL;
 	memset(&s->chans[s->nchans], 0, sizeof(*s->chans));
 	s->chans[s->nchans].id = id;
 	return &s->chans[s->nchans++];
 }
 
 /* Add @w unless another fd of the channel listed it already. */
-static void add_waiter(struct cs_chan *c, const struct cs_waiter *w)
+static void add_waiter(struct cs_snap *s, struct cs_chan *c,
+		       const struct cs_waiter *w)
 {
 	size_t i;
 
@@ -88,8 +107,8 @@ static void add_waiter(struct cs_chan *c, const struct cs_waiter *w)
 		    o->since_ns == w->since_ns)
 			return;
 	}
-	c->waiters = grow(c->waiters, c->nwaiters, sizeof(*c->waiters));
-	c->waiters[c->nwaiters++] = *w;
+	if (grow(s, c->waiters, c->nwaiters))
+		c->waiters[c->nwaiters++] = *w;
 }
 
 /*
@@ -100,6 +119,7 @@ static int read_fdinfo(struct cs_snap *s, int dirfd, pid_t pid, int fd)
 {
 	unsigned long long id = 0;
 	unsigned int elem_size = 0, cap = 0, len = 0, closed = 0, unlisted = 0;
+	long long timer = -1;
 	struct cs_waiter ws[64];
 	char name[32], line[512], mode[16] = "", op[16];
 	size_t nws = 0, i;
@@ -128,6 +148,7 @@ static int read_fdinfo(struct cs_snap *s, int dirfd, pid_t pid, int fd)
 			 sscanf(line, "chan-len:\t%u", &len) == 1 ||
 			 sscanf(line, "chan-closed:\t%u", &closed) == 1 ||
 			 sscanf(line, "chan-mode:\t%15s", mode) == 1 ||
+			 sscanf(line, "chan-timer:\t%lld", &timer) == 1 ||
 			 sscanf(line, "chan-waiters-unlisted:\t%u",
 				&unlisted) == 1)
 			continue;
@@ -145,13 +166,18 @@ static int read_fdinfo(struct cs_snap *s, int dirfd, pid_t pid, int fd)
 		return -1;
 
 	c = chan_get(s, id);
+	if (!c)
+		return -1;
+	c->timer = timer >= 0;
+	c->timer_period_ns = timer;
 	c->elem_size = elem_size;
 	c->cap = cap;
 	c->len = len;
 	c->closed = closed;
 	if (unlisted > c->unlisted)
 		c->unlisted = unlisted;
-	c->holders = grow(c->holders, c->nholders, sizeof(*c->holders));
+	if (!grow(s, c->holders, c->nholders))
+		return -1;
 	c->holders[c->nholders++] = (struct cs_holder){
 		.pid = pid,
 		.fd = fd,
@@ -160,7 +186,7 @@ static int read_fdinfo(struct cs_snap *s, int dirfd, pid_t pid, int fd)
 						     CHAN_MODE_RECV,
 	};
 	for (i = 0; i < nws; i++)
-		add_waiter(c, &ws[i]);
+		add_waiter(s, c, &ws[i]);
 	return 0;
 }
 
@@ -183,7 +209,7 @@ static void read_comm(int dirfd, const char *name, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static void read_tids(int dirfd, struct cs_proc *p)
+static void read_tids(struct cs_snap *s, int dirfd, struct cs_proc *p)
 {
 	struct dirent *de;
 	DIR *d;
@@ -200,7 +226,8 @@ static void read_tids(int dirfd, struct cs_proc *p)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		p->tids = grow(p->tids, p->ntids, sizeof(*p->tids));
+		if (!grow(s, p->tids, p->ntids))
+			break;
 		p->tids[p->ntids++] = atoi(de->d_name);
 	}
 	closedir(d);
@@ -274,15 +301,14 @@ static void scan_proc(struct cs_snap *s, int procfd, pid_t pid)
 			any = true;
 	}
 	closedir(d);
-	if (any) {
+	if (any && grow(s, s->procs, s->nprocs)) {
 		struct cs_proc *p;
 
-		s->procs = grow(s->procs, s->nprocs, sizeof(*s->procs));
 		p = &s->procs[s->nprocs++];
 		memset(p, 0, sizeof(*p));
 		p->pid = pid;
 		read_comm(dirfd, "comm", p->comm, sizeof(p->comm));
-		read_tids(dirfd, p);
+		read_tids(s, dirfd, p);
 	}
 	close(dirfd);
 }
@@ -299,7 +325,7 @@ static int cmp_chan(const void *a, const void *b)
  * @s: filled in; cs_free() it
  * @only: a pid to look at alone, or 0 for every process
  *
- * Return: 0, or -1 (errno set) if /proc cannot be read.
+ * Return: 0, or -1 (errno set) if /proc cannot be read or memory is short.
  */
 int cs_scan(struct cs_snap *s, pid_t only)
 {
@@ -326,6 +352,11 @@ int cs_scan(struct cs_snap *s, pid_t only)
 			scan_proc(s, dirfd(d), atoi(de->d_name));
 		}
 		closedir(d);
+	}
+	if (s->failed) {
+		cs_free(s);
+		errno = ENOMEM;
+		return -1;
 	}
 	if (s->nchans)
 		qsort(s->chans, s->nchans, sizeof(*s->chans), cmp_chan);

@@ -7,6 +7,13 @@
  * file's: FMODE_WRITE may send and close, FMODE_READ may receive, so
  * read(2) and write(2) on the wrong kind of fd fail with EBADF in the VFS,
  * before they reach us.
+ *
+ * Reads and writes are read_iter and write_iter, so that readv(2),
+ * writev(2) and io_uring reach the same code as read(2) and write(2).  They
+ * never wait when the caller sets IOCB_NOWAIT, and the file says so
+ * (FMODE_NOWAIT): io_uring then tries them in the submitting task, polls
+ * the fd if the channel is not ready, and tries again when it is, instead
+ * of blocking an io-wq worker thread in them.
  */
 #include <linux/anon_inodes.h>
 #include <linux/fcntl.h>

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 
 #include "wgtest.h"
 
@@ -56,6 +57,7 @@ static void *exits_early(void *arg)
 int main(void)
 {
 	struct waitgroup wg = WAITGROUP_INIT;
+	void *hold;
 	int round, i;
 
 	test_init("W6");
@@ -94,9 +96,22 @@ int main(void)
 	CHECK_EQ(waitgroup_go(&wg, must_not_run, NULL), -EOVERFLOW);
 	CHECK_EQ(waitgroup_add(&wg, -INT32_MAX), 0);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);
-	/* No thread can get a stack this large: pthread_create fails. */
+	/*
+	 * No thread can get a stack this large: pthread_create fails.  On a
+	 * 32-bit ABI that needs help: three quarters of the address space can
+	 * be free in a small static program on a 64-bit kernel, so a quarter
+	 * of it is taken first (PROT_NONE, nothing committed).
+	 */
+	hold = MAP_FAILED;
+	if (sizeof(size_t) < 8) {
+		hold = mmap(NULL, SIZE_MAX / 4 + 1, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		CHECK(hold != MAP_FAILED);
+	}
 	CHECK_EQ(chan_go_stack_size(SIZE_MAX / 4 * 3), 0);
 	i = waitgroup_go(&wg, must_not_run, NULL);
+	if (hold != MAP_FAILED)
+		CHECK_EQ(munmap(hold, SIZE_MAX / 4 + 1), 0);
 	if (i != -EAGAIN && i != -ENOMEM)
 		FAIL("waitgroup_go with an impossible stack returned %d", i);
 	CHECK_EQ(waitgroup_wait_timeout(&wg, 0), 0);

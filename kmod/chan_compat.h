@@ -23,6 +23,12 @@
 #define fd_file(f) ((f).file)
 #endif
 
+#ifndef CHAN_HAVE_ITER_IOV
+#include <linux/uio.h>
+/* Before 6.4, an ITER_IOVEC iterator's iovecs were a public member. */
+#define iter_iov(i) ((i)->iov)
+#endif
+
 #ifndef CHAN_HAVE_VM_FLAGS_SET
 #include <linux/mm.h>
 /* Before 6.3, vm_flags was written in place, under the mmap write lock. */

@@ -7,6 +7,13 @@
  * file's: FMODE_WRITE may send and close, FMODE_READ may receive, so
  * read(2) and write(2) on the wrong kind of fd fail with EBADF in the VFS,
  * before they reach us.
+ *
+ * Reads and writes are read_iter and write_iter, so that readv(2),
+ * writev(2) and io_uring reach the same code as read(2) and write(2).  They
+ * never wait when the caller sets IOCB_NOWAIT, and the file says so
+ * (FMODE_NOWAIT): io_uring then tries them in the submitting task, polls
+ * the fd if the channel is not ready, and tries again when it is, instead
+ * of blocking an io-wq worker thread in them.
  */
 #include <linux/anon_inodes.h>
 #include <linux/fcntl.h>
@@ -21,6 +28,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include <linux/chan.h>
 
@@ -116,19 +124,22 @@ free_elem:
 }
 
 /*
- * Copy out what a receive took from @msg, then commit it, or put it back
- * if the copy faults (the user's buffer went away while the call slept).
- * @msg is consumed.  Returns @got, or -EFAULT with nothing received.
+ * Copy out what a receive took from @msg into @to, then commit it, or put
+ * it back if the copy faults (the user's buffer went away while the call
+ * slept).  @msg is consumed.  Returns @got, or -EFAULT with nothing
+ * received.
  */
-static ssize_t chan_recv_deliver(struct chan *ch, void __user *ubuf,
+static ssize_t chan_recv_deliver(struct chan *ch, struct iov_iter *to,
 				 struct chan_msg *msg, ssize_t got,
 				 struct chan_take *t)
 {
+	size_t bytes = got * ch->elem_size;
+
 	if (got <= 0) {
 		chan_msg_free(msg);
 		return got;
 	}
-	if (copy_to_user(ubuf, msg->data, got * ch->elem_size)) {
+	if (copy_to_iter(msg->data, bytes, to) != bytes) {
 		chan_recv_undo(ch, t, msg);
 		return -EFAULT;
 	}
@@ -141,6 +152,7 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 			    struct chan_xfer __user *uarg)
 {
 	struct chan_msg *msg;
+	struct iov_iter to;
 	struct chan_take t;
 	struct chan_xfer x;
 	struct chan_how how;
@@ -172,7 +184,8 @@ static long chan_ioctl_recv(struct file *file, struct chan *ch,
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	ret = chan_recv_elems(ch, msg->data, 1, &how, &t);
-	ret = chan_recv_deliver(ch, uelem, msg, ret, &t);
+	iov_iter_ubuf(&to, ITER_DEST, uelem, ch->elem_size);
+	ret = chan_recv_deliver(ch, &to, msg, ret, &t);
 	trace_chan_recv(ch->id, ret);
 	return ret;
 }
@@ -265,16 +278,27 @@ static ssize_t chan_rw_elems(const struct chan *ch, size_t count)
 	return count / ch->elem_size;
 }
 
-static ssize_t chan_file_read(struct file *file, char __user *buf,
-			      size_t count, loff_t *ppos)
+/*
+ * Whether a read or write may not wait (B1): the fd is O_NONBLOCK, or the
+ * caller asks for an attempt that does not block (preadv2(RWF_NOWAIT), and
+ * io_uring's first try, which then waits for poll to report the fd ready
+ * and tries again in the submitter's context, not on a worker thread).
+ */
+static bool chan_iocb_nowait(const struct kiocb *iocb)
 {
-	struct chan *ch = file->private_data;
-	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT);
+}
+
+static ssize_t chan_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct chan *ch = iocb->ki_filp->private_data;
+	struct chan_how how = { .nonblock = chan_iocb_nowait(iocb) };
 	struct chan_msg *msg;
 	struct chan_take t;
 	ssize_t n, got;
 
-	n = chan_rw_elems(ch, count);
+	n = chan_rw_elems(ch, iov_iter_count(to));
 	if (n < 0)
 		return n;
 	/* The elements and their chan_msg header fit one 64 KiB allocation. */
@@ -282,28 +306,27 @@ static ssize_t chan_file_read(struct file *file, char __user *buf,
 					     sizeof(struct chan_msg)) /
 					    ch->elem_size, 1));
 	/* As for CHAN_IOC_RECV: a bad buffer fails before anything moves. */
-	if (chan_user_writable(buf, n * ch->elem_size))
+	if (chan_iter_writable(to, n * ch->elem_size))
 		return -EFAULT;
 	msg = n == 1 ? chan_recv_home(ch) : chan_msg_alloc(ch, n);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	got = chan_recv_elems(ch, msg->data, n, &how, &t);
-	got = chan_recv_deliver(ch, buf, msg, got, &t);
+	got = chan_recv_deliver(ch, to, msg, got, &t);
 	trace_chan_recv(ch->id, got);
 	return got > 0 ? got * ch->elem_size : got;
 }
 
-static ssize_t chan_file_write(struct file *file, const char __user *buf,
-			       size_t count, loff_t *ppos)
+static ssize_t chan_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct chan *ch = file->private_data;
-	struct chan_how how = { .nonblock = file->f_flags & O_NONBLOCK };
+	struct chan *ch = iocb->ki_filp->private_data;
+	struct chan_how how = { .nonblock = chan_iocb_nowait(iocb) };
 	size_t esz = ch->elem_size, total, chunk, done = 0;
 	struct chan_charge charge;
 	ssize_t ret;
 	void *elems;
 
-	ret = chan_rw_elems(ch, count);
+	ret = chan_rw_elems(ch, iov_iter_count(from));
 	if (ret < 0)
 		return ret;
 	total = ret;
@@ -316,7 +339,7 @@ static ssize_t chan_file_write(struct file *file, const char __user *buf,
 		size_t n = min(chunk, total - done);
 
 		/* A faulting chunk is not sent at all (L2). */
-		if (copy_from_user(elems, buf + done * esz, n * esz)) {
+		if (copy_from_iter(elems, n * esz, from) != n * esz) {
 			ret = -EFAULT;
 			break;
 		}
@@ -463,8 +486,8 @@ static int chan_file_release(struct inode *inode, struct file *file)
 static const struct file_operations chan_fops = {
 	.owner		= THIS_MODULE,
 	.release	= chan_file_release,
-	.read		= chan_file_read,
-	.write		= chan_file_write,
+	.read_iter	= chan_file_read_iter,
+	.write_iter	= chan_file_write_iter,
 	.poll		= chan_file_poll,
 	.unlocked_ioctl	= chan_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -511,6 +534,8 @@ int chan_file_new(struct chan *ch, u32 mode, u32 flags, struct file **filep)
 	file = anon_inode_getfile("[chan]", &chan_fops, ch, oflags);
 	if (IS_ERR(file))
 		goto put_chan;
+	/* Reads and writes honour IOCB_NOWAIT: io_uring need not punt them. */
+	file->f_mode |= FMODE_NOWAIT;
 	chan_add_fd(ch, mode & CHAN_MODE_SEND, mode & CHAN_MODE_RECV);
 	*filep = file;
 	return fd;

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "chan_uaccess.h"
 
@@ -80,4 +81,38 @@ int chan_user_writable_in(struct chan_user_span *span, void __user *p,
 		span->hi = hi | ~PAGE_MASK;
 	}
 	return err;
+}
+
+/**
+ * chan_iter_writable() - whether the first @n bytes of @i can be written now
+ * @i: where a read(2), readv(2) or io_uring read delivers
+ * @n: how many bytes will be copied there, at most iov_iter_count(@i)
+ *
+ * chan_user_writable() for each user segment the bytes fall in.  An
+ * iterator over kernel memory (kvec, bvec) cannot fault.
+ *
+ * Return: 0, or -EFAULT.
+ */
+int chan_iter_writable(const struct iov_iter *i, size_t n)
+{
+	const struct iovec *iov;
+	unsigned long seg;
+	size_t off, len;
+	int err;
+
+	if (iter_is_ubuf(i))
+		return chan_user_writable(i->ubuf + i->iov_offset, n);
+	if (!iter_is_iovec(i))
+		return 0;
+	iov = iter_iov(i);
+	off = i->iov_offset;
+	for (seg = 0; n && seg < i->nr_segs; seg++) {
+		len = min(iov[seg].iov_len - off, n);
+		err = chan_user_writable(iov[seg].iov_base + off, len);
+		if (err)
+			return err;
+		n -= len;
+		off = 0;
+	}
+	return 0;
 }

@@ -5,7 +5,10 @@
 #include <linux/compiler_types.h>
 #include <linux/types.h>
 
+struct iov_iter;
+
 int chan_user_writable(void __user *p, size_t n);
+int chan_iter_writable(const struct iov_iter *i, size_t n);
 
 /**
  * struct chan_user_span - user pages known to be writable, for a run of checks

@@ -8,6 +8,7 @@
 # suite's own headers.
 #
 # USERLIB= points at another libchan build (its chan.h and libchan.a).
+# LDLIBS, set by a suite, names the other libraries its programs link.
 
 ROOT    := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 USERLIB ?= $(ROOT)/userlib
@@ -28,7 +29,7 @@ PROGS   := $(SRCS:%.c=$(OUT)/%)
 all: $(PROGS)
 
 $(OUT)/%: %.c $(DEPS) | $(OUT)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCHAN)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBCHAN) $(LDLIBS)
 
 $(OUT):
 	mkdir -p $@

@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/uio.h>
 
 int chan_probe(struct file *f);
 int chan_probe(struct file *f)

@@ -19,6 +19,9 @@
  *   chanbench [-r REPS] trace      the cost of a send, with the chan
  *                                  tracepoints off and on (O1; root, for
  *                                  tracefs): chan, chan_traced
+ *   chanbench [-r REPS] set        the same with a select set of the K
+ *                                  cases (chan_set_wait) beside them, and
+ *                                  what adding and removing a case costs
  *
  * Each repetition runs every peer once, interleaved, after one warm-up pass;
  * each measurement prints a "sample" line (see bench.h).  Every measurement
@@ -659,12 +662,14 @@ static void bench_mpmc(void)
 
 #define KMAX	1024
 
-enum sel_impl { S_RECV, S_SELECT, S_EPOLL, S_NR };
+enum sel_impl { S_RECV, S_SELECT, S_EPOLL, S_SET, S_NR };
 static const char *const sel_name[S_NR] = { "chan_recv", "chan_select",
-					    "epoll" };
+					    "epoll", "chan_set_wait" };
 
-static int sel_ch[KMAX], sel_efd[KMAX], sel_ep;
+static int sel_ch[KMAX], sel_efd[KMAX], sel_ep, sel_set, sel_ids[KMAX];
 static struct chan_case sel_cases[KMAX];
+/* Where every case of the set stores what it received. */
+static uint64_t sel_got;
 
 /* n rounds of: make channel j ready, then wait for it with @how. */
 static int64_t select_once(enum sel_impl how, int k, long n)
@@ -672,6 +677,7 @@ static int64_t select_once(enum sel_impl how, int k, long n)
 	struct epoll_event ev;
 	uint64_t v, got = 0, sum = 0, want = 0;
 	int64_t t0, t1;
+	bool ok;
 	long i;
 	int j, idx;
 
@@ -703,6 +709,14 @@ static int64_t select_once(enum sel_impl how, int k, long n)
 				     (unsigned int)j);
 			bench_read_full(sel_efd[j], &got, 8);
 			break;
+		case S_SET:
+			CHECK_OK("set", chan_send(sel_ch[j], &v));
+			idx = (int)CHECK_OK("set",
+					    chan_set_wait(sel_set, -1, &ok));
+			BENCH_VERIFY("set", "case chosen", idx, sel_ids[j]);
+			CHECK("set", ok);
+			got = sel_got;
+			break;
 		default:
 			abort();
 		}
@@ -713,54 +727,108 @@ static int64_t select_once(enum sel_impl how, int k, long n)
 	return t1 - t0;
 }
 
-static void bench_select(void)
+/*
+ * A set of the first @k channels' receive cases; returns the ns that
+ * adding them took, with the first wait, which looks once at every case
+ * just added (it may have been ready before it was added) and finds none
+ * ready here.
+ */
+static int64_t set_fill(int k)
+{
+	struct chan_case c = { .op = CHAN_OP_RECV, .elem = &sel_got };
+	int64_t t0;
+	int j;
+
+	sel_set = CHECK_OK("set", chan_set_make());
+	t0 = now_ns();
+	for (j = 0; j < k; j++) {
+		c.ch = sel_ch[j];
+		sel_ids[j] = CHECK_OK("set", chan_set_add(sel_set, &c));
+	}
+	BENCH_VERIFY("set", "first wait on the new set",
+		     chan_set_wait(sel_set, 0, NULL), -EAGAIN);
+	return now_ns() - t0;
+}
+
+/* Remove the @k cases again and close the set; returns the ns it took. */
+static int64_t set_empty(int k)
+{
+	int64_t t0 = now_ns();
+	int j;
+
+	for (j = 0; j < k; j++)
+		CHECK_OK("set", chan_set_del(sel_set, sel_ids[j]));
+	t0 = now_ns() - t0;
+	/* Every case is gone: a wait finds nothing. */
+	BENCH_VERIFY("set", "wait on the emptied set",
+		     chan_set_wait(sel_set, 0, NULL), -EAGAIN);
+	close(sel_set);
+	return t0;
+}
+
+/*
+ * The select and set workloads: each of @impls waits for one ready channel
+ * among K; the set workload also reports what adding and removing one case
+ * costs (add+del, per case).
+ */
+static void bench_ready_among_k(const char *workload,
+				const enum sel_impl *impls, int nimpl)
 {
 	static const int ks[] = { 1, 4, 16, 64, 256, 1024 };
 	struct epoll_event ev;
 	struct rlimit rl;
 	char cas[16], step[96];
-	int ki, r, h, j, k;
+	int ki, r, hi, j, k;
 
 	/* 2 x 1024 fds and then some. */
-	CHECK_SYS("select", getrlimit(RLIMIT_NOFILE, &rl));
+	CHECK_SYS(workload, getrlimit(RLIMIT_NOFILE, &rl));
 	if (rl.rlim_cur < 3 * KMAX) {
 		rl.rlim_cur = rl.rlim_max < 3 * KMAX ? rl.rlim_max : 3 * KMAX;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	for (j = 0; j < KMAX; j++) {
-		sel_ch[j] = CHECK_OK("select", chan_make(8, 1, 0));
-		sel_efd[j] = CHECK_SYS("select", eventfd(0, 0));
+		sel_ch[j] = CHECK_OK(workload, chan_make(8, 1, 0));
+		sel_efd[j] = CHECK_SYS(workload, eventfd(0, 0));
 	}
 	for (ki = 0; ki < (int)ARRAY_SIZE(ks); ki++) {
 		k = ks[ki];
 		/* An epoll set of exactly the K eventfds of this round. */
-		sel_ep = CHECK_SYS("select", epoll_create1(0));
+		sel_ep = CHECK_SYS(workload, epoll_create1(0));
 		for (j = 0; j < k; j++) {
 			ev = (struct epoll_event){ .events = EPOLLIN,
 						   .data.u32 = (uint32_t)j };
-			CHECK_SYS("select", epoll_ctl(sel_ep, EPOLL_CTL_ADD,
+			CHECK_SYS(workload, epoll_ctl(sel_ep, EPOLL_CTL_ADD,
 						      sel_efd[j], &ev));
 		}
 		snprintf(cas, sizeof(cas), "K=%d", k);
 		for (r = -1; r < reps; r++) {
-			for (h = 0; h < S_NR; h++) {
+			for (hi = 0; hi < nimpl; hi++) {
+				enum sel_impl h = impls[hi];
 				/*
 				 * Fewer rounds where a round scans K fds, but
 				 * enough that a slow one is not all noise.
 				 */
 				long full = 4000 / (1 + k / 16);
 				long n = bench_count(full < 1280 ? 1280 : full);
-				int64_t ns;
+				int64_t ns, mod = 0;
 
 				if (r < 0)
 					n = 64;
-				snprintf(step, sizeof(step), "select %s %s",
-					 cas, sel_name[h]);
+				snprintf(step, sizeof(step), "%s %s %s",
+					 workload, cas, sel_name[h]);
 				STEP(step);
-				ns = select_once((enum sel_impl)h, k, n);
-				if (r >= 0)
-					bench_sample("select", cas, sel_name[h],
-						     ns, n);
+				/* A set of this round's cases only while it is measured. */
+				if (h == S_SET)
+					mod = set_fill(k);
+				ns = select_once(h, k, n);
+				if (h == S_SET)
+					mod += set_empty(k);
+				if (r < 0)
+					continue;
+				bench_sample(workload, cas, sel_name[h], ns, n);
+				if (h == S_SET)
+					bench_sample(workload, cas, "add+del",
+						     mod, k);
 			}
 		}
 		close(sel_ep);
@@ -912,6 +980,21 @@ static void bench_trace(void)
 	close(ch);
 }
 
+static void bench_select(void)
+{
+	static const enum sel_impl impls[] = { S_RECV, S_SELECT, S_EPOLL };
+
+	bench_ready_among_k("select", impls, ARRAY_SIZE(impls));
+}
+
+static void bench_set(void)
+{
+	static const enum sel_impl impls[] = { S_RECV, S_SET, S_SELECT,
+					       S_EPOLL };
+
+	bench_ready_among_k("set", impls, ARRAY_SIZE(impls));
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -923,11 +1006,13 @@ int main(int argc, char **argv)
 			reps = atoi(optarg);
 		} else {
 			fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|trace\n");
+			fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|set\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|trace\n");
+		fprintf(stderr, "usage: chanbench [-r REPS] pingpong|spsc|mpmc|select|set\n");
 		return 2;
 	}
 	w = argv[optind];
@@ -949,6 +1034,8 @@ int main(int argc, char **argv)
 		bench_select();
 	else if (!strcmp(w, "trace"))
 		bench_trace();
+	else if (!strcmp(w, "set"))
+		bench_set();
 	else {
 		fprintf(stderr, "chanbench: unknown workload '%s'\n", w);
 		return 2;

@@ -7,7 +7,7 @@ sample,WORKLOAD,CASE,IMPL,NS_PER_OP,OPS / na,... / info,...  Writes to
 OUTDIR: bench.csv (median, min, max and ratio to chan of every figure),
 table.txt (also printed), WORKLOAD.dat and, if gnuplot is there, WORKLOAD.png.
 Each NOTE is printed under the table's title (e.g. "Go: not available").
-Prints whether each goal of issues 6 and 15 is met, and tracing's cost
+Prints whether each goal of issues 6, 14 and 15 is met, and tracing's cost
 (issue 16); goals never fail the run.
 """
 import csv
@@ -19,7 +19,8 @@ import sys
 import time
 
 # Per workload: the unit of one op, the chan figure that every peer is
-# compared with, and the order of the rows.
+# compared with, and the order of the rows.  Rows in NO_RATIO measure
+# something else (a set's add+del, per case) and get no ratio.
 WORKLOADS = {
     "pingpong": ("round trip", "chan",
                  ["chan", "pipe", "eventfd", "futex", "socketpair", "mq",
@@ -31,19 +32,25 @@ WORKLOADS = {
                ["chan_select", "epoll", "chan_recv"]),
     "trace": ("send", "chan", ["chan", "chan_traced"]),
     "goroutine": ("spawn / goroutine / tick", "chan", ["chan", "go"]),
+    "set": ("ready + wait; add+del: per case", "chan_set_wait",
+            ["chan_set_wait", "chan_recv", "chan_select", "epoll",
+             "add+del"]),
     "wg": ("pair / round / wait", "chan",
            ["chan", "condvar", "barrier", "thread", "go", "getppid"]),
 }
+NO_RATIO = {"add+del"}
 TITLES = {
     "pingpong": "1. Ping-pong round trip (2 processes, 2 threads; "
                 "both on one CPU, or free on two)",
     "spsc": "2. Buffered, 1 producer, 1 consumer, capacity 1024",
     "mpmc": "3. Buffered, 4 producers, 4 consumers, capacity 1024",
     "select": "4. One ready channel among K (chan_select vs epoll_wait + read)",
+    "set": "5. One ready case among K in a select set (chan_set_wait vs "
+           "chan_select, epoll_wait + read)",
     "trace": "6. A send, the chan tracepoints off and on (tracefs)",
     "goroutine": "7. Goroutines and tickers: spawn on a parked thread, "
                  "a chain of 10,000, a 1 ms ticker",
-    "wg": "5. Wait groups and fork-join rounds of goroutines (on the host)",
+    "wg": "8. Wait groups and fork-join rounds of goroutines (on the host)",
 }
 
 # The fork-join rounds of the table before chan_go() kept its threads
@@ -119,7 +126,8 @@ def main():
                 if i not in impls_seen:
                     impls_seen.append(i)
                 ns = [v[0] for v in vals]
-                ratio = med[(w, c, i)] / b if b else None
+                ratio = med[(w, c, i)] / b if b and i not in NO_RATIO \
+                    else None
                 lines.append("  %-12s %-13s %12s %25s %8s" % (
                     c, i, fmt_ns(med[(w, c, i)]),
                     "%s - %s" % (fmt_ns(min(ns)), fmt_ns(max(ns))),
@@ -148,7 +156,7 @@ def main():
             plot(w, unit, dat, len(impls_seen), outdir)
 
     lines.append("")
-    lines.append("Goals of issue 6 (ratios from this run; reported, "
+    lines.append("Goals of issues 6 and 14 (ratios from this run; reported, "
                  "never asserted):")
     mins = {k: min(v[0] for v in vals) for k, vals in samples.items()}
     lines += goals(med, mins, info)
@@ -205,6 +213,21 @@ def goals(med, mins, info):
         c = "K=%d" % k
         goal("select %s: chan_select / epoll_wait + read" % c,
              ("select", c, "chan_select"), ("select", c, "epoll"), "<=", 1.0)
+    for k in (1, 4, 16, 64, 256, 1024):
+        c = "K=%d" % k
+        goal("set %s: chan_set_wait / plain receive" % c,
+             ("set", c, "chan_set_wait"), ("set", c, "chan_recv"), "<=", 1.5)
+        goal("set %s: chan_set_wait / epoll_wait + read" % c,
+             ("set", c, "chan_set_wait"), ("set", c, "epoll"), "<=", 1.0)
+    goal("set K=1024: chan_select / chan_set_wait (how much faster)",
+         ("set", "K=1024", "chan_select"), ("set", "K=1024", "chan_set_wait"),
+         ">=", 20.0)
+    adddel = [(k, med.get(("set", "K=%d" % k, "add+del")))
+              for k in (1, 4, 16, 64, 256, 1024)]
+    if any(v is not None for _, v in adddel):
+        out.append("  [info] set: chan_set_add + chan_set_del per case: " +
+                   ", ".join("K=%d %s" % (k, fmt_ns(v))
+                             for k, v in adddel if v is not None))
     proof = [r for r in info if r[0] == "wg" and r[1] == "zero-wait"]
     zw, sc = ("wg", "zero-wait", "chan"), ("wg", "zero-wait", "getppid")
     if proof and zw in med and sc in med:

@@ -2,7 +2,8 @@
 /*
  * chan_fuzz: a seeded bad-input fuzzer of the chan uapi with an oracle
  * (L2, and C3, K1-K5, B1-B3, P1-P3, X1-X5, R1, R5 as far as one thread sees
- * them; L5, L6, R1, R3, R5 with the threaded hardening steps below).
+ * them, S1, S2 and S5 for select sets; L5, L6, R1, R3, R5 with the
+ * threaded hardening steps below).
  *
  * It makes random sequences of every ioctl (the documented ones on /dev/chan
  * and on channel fds of each mode, the same numbers with other sizes and
@@ -158,6 +159,7 @@ static bool verbose, no_race;
 static struct {
 	unsigned long emfile, faults, putbacks, bigsels, bigsel_ok, storms;
 	unsigned long storm_elems;
+	unsigned long sets, set_cases, set_moved;
 } hs;
 static char desc[DESC_LEN];
 static struct chan_query limits;
@@ -1987,6 +1989,326 @@ static void op_epoll(void)
 
 /* ------------------------------------------- fds: open, dup, close, fcntl */
 
+/* ------------------------------------------------------- select sets */
+
+#define SET_CASES	6
+#define SET_ELEM_PAGES	10	/* each case's element: arena pages 1 + 10i.. */
+
+/* A case the fuzzer registered, and what its model says. */
+struct mcase {
+	int id;			/* -1: none */
+	int chan;
+	bool send;
+	uint64_t ep;		/* its element address */
+	uint32_t esz;
+	uint64_t serial;	/* a send case's element */
+};
+
+/* Whether @k can proceed now, by the model (q_room < 0 is not asked). */
+static bool case_ready(const struct mcase *k)
+{
+	struct mchan *c = &chans[k->chan];
+
+	if (k->send)
+		return c->closed || c->no_recv || q_room(c) == 1;
+	return c->len || c->closed;
+}
+
+/* Whether @k's element can be read (send) or written (receive). */
+static bool case_elem_ok(const struct mcase *k)
+{
+	return accessible(k->ep, k->esz, !k->send);
+}
+
+/*
+ * CHAN_IOC_SET_ADD of a random case, bad input included (L2): a struct
+ * that cannot be read or written back, an unknown op, reserved bits, an
+ * fd that is not a channel or whose mode forbids the op (S1).
+ */
+static void set_add(int set, struct mcase *cases, int *ncases)
+{
+	struct chan_set_case a = { 0 };
+	struct mcase *k = &cases[*ncases];
+	uint64_t ap = pick_ptr(sizeof(a), 0);
+	struct want w = { 0 };
+	struct mfile *f;
+	struct mchan *c;
+	int fd, ret, e, i;
+
+	fd = chance(85) ? pick_fd_kind(FK_CHAN) : chance(30) ? set :
+							    pick_target(0);
+	if (fd < 0)
+		fd = closed_fd();
+	f = file_of(fd);
+	c = chan_of(fd);
+	*k = (struct mcase){ .id = -1, .chan = c ? (int)(c - chans) : -1,
+			     .esz = c ? c->esz : 8, .serial = next_serial++ };
+	a.fd = (uint32_t)fd;
+	a.op = chance(95) ? 1 + rnd(2) : rnd(2) ? 0 : rnd(100);
+	k->send = a.op == CHAN_SELECT_SEND;
+	k->ep = (uintptr_t)arena + (1 + (uint64_t)*ncases * SET_ELEM_PAGES) * PAGE;
+	if (k->esz > SET_ELEM_PAGES * PAGE || chance(5))
+		k->ep = chance(50) ? 0 : k->send ? (uintptr_t)none_page :
+						   (uintptr_t)ro_page;
+	a.elem = k->ep;
+	if (chance(3))
+		a.reserved = 1U << rnd(32);
+	a.id = (uint32_t)rnd64();
+	put_bytes(ap, &a, sizeof(a));
+	DESC("ioctl(set %d, SET_ADD, %s {fd %s op %u elem %s res %#x})", set,
+	     ptr_name(ap), fd_name(fd), a.op, ptr_name(a.elem), a.reserved);
+	if (!accessible(ap, sizeof(a), true))
+		want_err(&w, EFAULT);
+	if ((a.op != CHAN_SELECT_SEND && a.op != CHAN_SELECT_RECV) ||
+	    a.reserved)
+		want_err(&w, EINVAL);
+	if (!c || !(f->mode & (k->send ? CHAN_MODE_SEND : CHAN_MODE_RECV)))
+		want_err(&w, EBADF);
+	want_budget(&w, 256);
+	w.ok = !want_any_err(&w);
+	ret = ioctl(set, CHAN_IOC_SET_ADD, (void *)(uintptr_t)ap);
+	e = errno;
+	if (!judge(ret, e, &w))
+		return;
+	if (((struct chan_set_case *)(uintptr_t)ap)->id != (uint32_t)ret)
+		fuzz_fail("SET_ADD returned %d, wrote id %u (S1)", ret,
+			  ((struct chan_set_case *)(uintptr_t)ap)->id);
+	for (i = 0; i < *ncases; i++)
+		if (cases[i].id == ret)
+			fuzz_fail("SET_ADD gave id %d twice (S1)", ret);
+	k->id = ret;
+	(*ncases)++;
+	hs.set_cases++;
+}
+
+/*
+ * CHAN_IOC_SET_WAIT: as a select over the live cases (S2, X2-X5).  Every
+ * case the model calls ready may be chosen; one whose element is bad may
+ * fail the wait with EFAULT, changing nothing (L2); with none ready it
+ * would block (B1, B2).  The chosen case moves exactly one element.
+ */
+static void set_wait(int set, bool set_nb, struct mcase *cases, int ncases)
+{
+	struct chan_set_wait sw = { 0 };
+	uint64_t wp = pick_ptr(sizeof(sw), 0), hi = 0;
+	bool nonblock, armed, good = false, bad = false;
+	struct want w = { 0 };
+	struct mcase *k = NULL;
+	int i, ret, e;
+
+	for (i = 0; i < ncases; i++) {
+		struct mcase *m = &cases[i];
+
+		/* After put-backs (op_fault) readiness is not known: no wait. */
+		if (m->id >= 0 && q_room(&chans[m->chan]) < 0)
+			return;
+	}
+	switch (rnd(8)) {
+	case 0:
+		sw.flags = CHAN_XFER_DEADLINE;
+		break;
+	case 1:
+		sw.flags = chance(50) ? 3 : (uint32_t)rnd64();
+		break;
+	default:
+		sw.flags = chance(80) ? CHAN_XFER_NONBLOCK : 0;
+		break;
+	}
+	if (!set_nb && !(sw.flags & (CHAN_XFER_NONBLOCK | CHAN_XFER_DEADLINE)))
+		sw.flags = CHAN_XFER_NONBLOCK;	/* never block without limit */
+	sw.deadline_ns = pick_deadline();
+	if (chance(3))
+		sw.reserved = 1U << rnd(32);
+	for (i = 0; i < ncases; i++) {
+		struct mcase *m = &cases[i];
+
+		if (m->id < 0 || !case_ready(m))
+			continue;
+		if (!case_elem_ok(m)) {
+			bad = true;
+			continue;
+		}
+		good = true;
+		if (m->send)
+			hi = hi > pow2up(m->esz) ? hi : pow2up(m->esz);
+		else
+			hi = hi > pow2up(48 + m->esz) ? hi : pow2up(48 + m->esz);
+		/* What a send case sends is what its element holds now (S2). */
+		if (m->send) {
+			uint8_t *tmp = malloc(m->esz ? m->esz : 1);
+
+			CHECK("fuzz", tmp);
+			m->serial = next_serial++;
+			fill_elem(tmp, m->esz, m->serial);
+			put_bytes(m->ep, tmp, m->esz);
+			free(tmp);
+		}
+	}
+	put_bytes(wp, &sw, sizeof(sw));
+	DESC("ioctl(set %d%s, SET_WAIT, %s {flags %#x res %#x dl %lld}) over %d cases",
+	     set, set_nb ? " nb" : "", ptr_name(wp), sw.flags, sw.reserved,
+	     (long long)(sw.deadline_ns - mono_ns()), ncases);
+	nonblock = set_nb || (sw.flags & CHAN_XFER_NONBLOCK);
+	if (!accessible(wp, sizeof(sw), true))
+		want_err(&w, EFAULT);
+	if (xfer_flags_bad(sw.flags, sw.reserved))
+		want_err(&w, EINVAL);
+	if (!want_any_err(&w)) {
+		w.ok = good;
+		if (bad)
+			want_err(&w, EFAULT);
+		if (!good && !bad)
+			want_blocked(&w, nonblock,
+				     sw.flags & CHAN_XFER_DEADLINE);
+		want_budget(&w, hi);
+	}
+	armed = !nonblock;
+	if (armed)
+		timer_arm();
+	ret = ioctl(set, CHAN_IOC_SET_WAIT, (void *)(uintptr_t)wp);
+	e = errno;
+	if (armed)
+		timer_disarm();
+	if (!judge(ret, e, &w))
+		return;
+	hs.set_moved++;
+	for (i = 0; i < ncases; i++)
+		if (cases[i].id == ret)
+			k = &cases[i];
+	if (!k || !case_ready(k) || !case_elem_ok(k))
+		fuzz_fail("SET_WAIT chose case %d, which is not a ready case (S2)",
+			  ret);
+	sw = *(struct chan_set_wait *)(uintptr_t)wp;
+	if (sw.id != (uint32_t)ret)
+		fuzz_fail("SET_WAIT returned %d, wrote id %u", ret, sw.id);
+	if (k->send) {
+		struct mchan *c = &chans[k->chan];
+		bool ok = !c->closed && !c->no_recv;
+
+		if (sw.ok != ok)
+			fuzz_fail("SET_WAIT send case %d: ok %u, want %d (X5)",
+				  ret, sw.ok, ok);
+		if (ok)
+			q_push(c, k->serial);
+	} else {
+		struct mchan *c = &chans[k->chan];
+
+		if (sw.ok != !!c->len)
+			fuzz_fail("SET_WAIT receive case %d: ok %u with %zu buffered (K3, X5)",
+				  ret, sw.ok, c->len);
+		if (c->len) {
+			uint64_t sn = q_pop(c);
+
+			if (!elem_is((void *)(uintptr_t)k->ep, k->esz, sn))
+				fuzz_fail("SET_WAIT: not element #%llu, which is next (R1, R5)",
+					  (unsigned long long)sn);
+		}
+	}
+}
+
+/*
+ * A select set's life in one step: made (bad flags and structs too), 1-6
+ * cases added on the fuzzer's channels, waits that must agree with the
+ * model, poll(2) on it (S5), removals (an id twice: ENOENT), then closed.
+ * Nothing but the set's waits may move an element, and verify_all() sees
+ * the channels as the model does after every call.
+ */
+static void op_set(void)
+{
+	struct mcase cases[SET_CASES];
+	struct chan_set_make m = { 0 };
+	struct chan_set_del d = { 0 };
+	uint64_t mp = pick_ptr(sizeof(m), 0), dp;
+	int dev = pick_dev_target(), set, ncases = 0, i, n, ret, e, ready;
+	struct want w = { 0 };
+	struct pollfd pf;
+
+	m.flags = chance(80) ? (chance(30) ? CHAN_FD_NONBLOCK : 0) :
+			       (uint32_t)rnd64();
+	if (chance(3))
+		m.reserved = 1ULL << rnd(64);
+	put_bytes(mp, &m, sizeof(m));
+	DESC("ioctl(%s, SET_MAKE, %s {flags %#x res %#llx})", fd_name(dev),
+	     ptr_name(mp), m.flags, (unsigned long long)m.reserved);
+	if (ioctl_target(dev, true, false, &w)) {
+		if (!accessible(mp, sizeof(m), true))
+			want_err(&w, EFAULT);
+		if ((m.flags & ~(CHAN_FD_NONBLOCK | CHAN_FD_INHERIT)) ||
+		    m.reserved)
+			want_err(&w, EINVAL);
+		want_budget(&w, 1024);
+		w.ok = !want_any_err(&w);
+	}
+	ret = ioctl(dev, CHAN_IOC_SET_MAKE, (void *)(uintptr_t)mp);
+	e = errno;
+	if (!judge(ret, e, &w))
+		return;
+	set = ret;
+	hs.sets++;
+	if (((struct chan_set_make *)(uintptr_t)mp)->fd != (uint32_t)set)
+		fuzz_fail("SET_MAKE returned %d, wrote fd %u", set,
+			  ((struct chan_set_make *)(uintptr_t)mp)->fd);
+
+	n = 1 + (int)rnd(SET_CASES);
+	for (i = 0; i < n; i++) {
+		set_add(set, cases, &ncases);
+		verify_all();
+	}
+	for (i = (int)rnd(4); i > 0; i--) {
+		set_wait(set, m.flags & CHAN_FD_NONBLOCK, cases, ncases);
+		verify_all();
+	}
+
+	/* poll(2): POLLIN exactly while a case can proceed (S5). */
+	for (i = 0, ready = 0; i < ncases; i++) {
+		if (cases[i].id < 0)
+			continue;
+		if (q_room(&chans[cases[i].chan]) < 0)
+			ready = -1;
+		if (ready >= 0 && case_ready(&cases[i]))
+			ready = 1;
+	}
+	pf = (struct pollfd){ .fd = set, .events = POLLIN };
+	DESC("poll(set %d, POLLIN) over %d cases", set, ncases);
+	w = (struct want){ .ok = true };
+	ret = poll(&pf, 1, 0);
+	e = errno;
+	judge(ret, e, &w);
+	if (ready >= 0 && !!(pf.revents & POLLIN) != ready)
+		fuzz_fail("poll on the set: revents %#x, a case ready: %d (S5)",
+			  pf.revents, ready);
+
+	/* Removals, some twice or with bad structs. */
+	for (i = 0; i < ncases; i++) {
+		if (chance(30))
+			continue;
+		dp = pick_ptr(sizeof(d), 0);
+		d = (struct chan_set_del){ .id = (uint32_t)cases[i].id };
+		if (chance(5))
+			d.id = (uint32_t)rnd64() | 0x40000000;
+		if (chance(3))
+			d.reserved = 1U << rnd(32);
+		put_bytes(dp, &d, sizeof(d));
+		DESC("ioctl(set %d, SET_DEL, %s {id %u res %#x})", set,
+		     ptr_name(dp), d.id, d.reserved);
+		w = (struct want){ 0 };
+		if (!accessible(dp, sizeof(d), false))
+			want_err(&w, EFAULT);
+		if (d.reserved)
+			want_err(&w, EINVAL);
+		if (!want_any_err(&w) && (cases[i].id < 0 ||
+					  d.id != (uint32_t)cases[i].id))
+			want_err(&w, ENOENT);
+		w.ok = !want_any_err(&w);
+		ret = ioctl(set, CHAN_IOC_SET_DEL, (void *)(uintptr_t)dp);
+		e = errno;
+		if (judge(ret, e, &w))
+			cases[i].id = -1;
+	}
+	close(set);
+	verify_all();
+}
+
 static void do_close_fd(int fd)
 {
 	int s = fd_slot(fd), ret, e;
@@ -3129,8 +3451,10 @@ static void one_step(void)
 		op_xfer(false);
 	else if (r < 48)
 		op_close_ioctl();
-	else if (r < 58)
+	else if (r < 56)
 		op_select();
+	else if (r < 60)
+		op_set();
 	else if (r < 64)
 		op_bad_ioctl();
 	else if (r < 70)
@@ -3215,10 +3539,11 @@ static unsigned long run_seed(uint64_t s, double secs, unsigned long calls)
 		verify_chan(fds[i].fd);
 	}
 	reset_model();
-	fprintf(stderr, "chan_fuzz: seed %llu: %lu calls, no failure; %lu EMFILE, %lu fault scenarios (%lu put-backs, %lu drains past a lifted budget), %lu big selects (%lu won), %lu storms (%lu elements, slowest write %.1f ms)\n",
+	fprintf(stderr, "chan_fuzz: seed %llu: %lu calls, no failure; %lu EMFILE, %lu fault scenarios (%lu put-backs, %lu drains past a lifted budget), %lu big selects (%lu won), %lu storms (%lu elements, slowest write %.1f ms), %lu sets (%lu cases, %lu waits that moved one)\n",
 		(unsigned long long)s, ncall, hs.emfile, hs.faults,
 		hs.putbacks, nlifted, hs.bigsels, hs.bigsel_ok, hs.storms,
-		hs.storm_elems, storm_max_write_ns / 1e6);
+		hs.storm_elems, storm_max_write_ns / 1e6, hs.sets,
+		hs.set_cases, hs.set_moved);
 	memset(&hs, 0, sizeof(hs));
 	nlifted = 0;
 	storm_max_write_ns = 0;
@@ -3365,7 +3690,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	test_start("L2 L5 L6 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R3 R5",
+	test_start("L2 L5 L6 C3 K1 K3 K5 B1 B3 P1 P2 P3 X1 X5 R1 R3 R5 S1 S2 S5",
 		   "bad-input fuzzer with an oracle",
 		   (unsigned int)(secs > 0 ? secs + 120 : 120));
 	CHECK_SYS("fuzz", sigaction(SIGALRM, &sa, NULL));

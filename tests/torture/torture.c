@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * torture: the exactly-once torture of chan (R5, B3, B4, with K1, K2, K3,
- * K4, R1, R2, X2 and per-sender FIFO order along the way).
+ * K4, R1, R2, X2, S2 and per-sender FIFO order along the way).
  *
  *   torture [--seconds N] [--seed S] [--round-seed X] [--fifo]
  *           [--budget BYTES]
@@ -11,7 +11,11 @@
  * forked processes of one or two threads.  Every participant sends and
  * receives numbered elements at random, by blocking, non-blocking and
  * deadline calls, by chan_select over several channels (send and receive
- * cases mixed) and by write(2)/read(2) batches.  Meanwhile a signaller
+ * cases mixed), by waits on a select set of a send and a receive case on
+ * each channel (S2; its receive cases are moved to the next ledger slot
+ * with chan_set_del and chan_set_add after every receive, and a channel's
+ * cases are removed once it is seen closed), and by write(2)/read(2)
+ * batches.  Meanwhile a signaller
  * thread sends a signal to a random participant every millisecond (SIGUSR1
  * without SA_RESTART, SIGUSR2 with it), the main thread kill -9s random
  * participant processes and starts new ones, and a random participant may
@@ -106,7 +110,7 @@ static const char *const state_name[] = {
 };
 
 struct stats {
-	uint64_t sends, recvs, selects, batches;
+	uint64_t sends, recvs, selects, batches, set_waits;
 	uint64_t eagain, etimedout, eintr, epipe, closed;
 	uint64_t closes;
 	uint64_t emfile;
@@ -217,6 +221,11 @@ struct worker {
 	struct part *p;
 	uint64_t rng;
 	bool dead[MAX_CH];	/* seen closed: EPIPE, or closed and drained */
+	int set;		/* its select set, or -1 */
+	int set_recv[MAX_CH];	/* the set's case ids, -1: none */
+	int set_send[MAX_CH];
+	uint32_t set_slot;	/* the ledger slot the receive cases store into */
+	struct elem set_out[MAX_CH];	/* what the send cases send */
 };
 
 static bool is_closing(int c)
@@ -457,6 +466,139 @@ static void do_select(struct worker *w)
 	w->dead[c] = true;
 }
 
+/* Register one case of channel @c in the set; its id, or -1 if refused. */
+static int set_case(struct worker *w, int c, bool send)
+{
+	struct chan_case cs = {
+		.ch = sh->fd[c], .op = send ? CHAN_OP_SEND : CHAN_OP_RECV,
+		.elem = send ? (void *)&w->set_out[c] :
+			       (void *)&w->p->slot[w->set_slot],
+	};
+	int id = chan_set_add(w->set, &cs);
+
+	if (id == -EMFILE && budget) {
+		w->p->st.emfile++;
+		return -1;
+	}
+	if (id < 0)
+		tfail("S1", "participant %d: chan_set_add of channel %d: %d %s",
+		      w->id, c, id, check_errname(id));
+	return id;
+}
+
+static void set_del(struct worker *w, int *id)
+{
+	int ret;
+
+	if (*id < 0)
+		return;
+	ret = chan_set_del(w->set, *id);
+	if (ret)
+		tfail("S1", "participant %d: chan_set_del of case %d: %d %s",
+		      w->id, *id, ret, check_errname(ret));
+	*id = -1;
+}
+
+/*
+ * Bring the set up to date: made on first use; a closed channel's cases
+ * removed; the receive cases storing into the next ledger slot.  Returns
+ * whether it has a case of each kind (a wait on fewer could only block).
+ */
+static bool set_ready(struct worker *w)
+{
+	bool move = w->set_slot != w->p->nrecv, sends = false, recvs = false;
+	int c;
+
+	if (w->set < 0) {
+		w->set = chan_set_make();
+		if (w->set == -EMFILE && budget) {
+			w->p->st.emfile++;
+			w->set = -1;
+			return false;
+		}
+		if (w->set < 0)
+			tfail("S1", "participant %d: chan_set_make: %d %s", w->id,
+			      w->set, check_errname(w->set));
+		for (c = 0; c < MAX_CH; c++)
+			w->set_recv[c] = w->set_send[c] = -1;
+		move = true;
+	}
+	w->set_slot = w->p->nrecv;
+	for (c = 0; c < sh->nch; c++) {
+		if (w->dead[c]) {
+			set_del(w, &w->set_recv[c]);
+			set_del(w, &w->set_send[c]);
+			continue;
+		}
+		if (move)
+			set_del(w, &w->set_recv[c]);
+		if (w->set_recv[c] < 0)
+			w->set_recv[c] = set_case(w, c, false);
+		if (w->set_send[c] < 0)
+			w->set_send[c] = set_case(w, c, true);
+		recvs |= w->set_recv[c] >= 0;
+		sends |= w->set_send[c] >= 0;
+	}
+	return sends && recvs;
+}
+
+/*
+ * A wait on the set: like a select of every live channel's send and
+ * receive case, one sequence number for all the sends (S2).
+ */
+static void do_set(struct worker *w)
+{
+	struct part *p = w->p;
+	struct elem *in;
+	int64_t timeout;
+	uint32_t seq = p->nseq;
+	int c, ret;
+	bool ok = false, send;
+
+	if (p->nseq >= SEQ_MAX || p->nrecv >= SLOT_MAX || !set_ready(w))
+		return;
+	in = &p->slot[p->nrecv];
+	timeout = pick_timeout(w);
+	for (c = 0; c < sh->nch; c++)
+		w->set_out[c] = make_elem(w, seq, c);
+	p->nseq++;
+	__atomic_store_n(&p->state[seq], S_INFLIGHT, __ATOMIC_RELEASE);
+	p->st.set_waits++;
+	ret = chan_set_wait(w->set, timeout, &ok);
+	if (ret < 0) {
+		check_slot_untouched(w, "S2", "a failed set wait");
+		p->state[seq] = failure(w, "set wait", -1, timeout, ret);
+		return;
+	}
+	for (c = 0; c < sh->nch && w->set_recv[c] != ret &&
+		    w->set_send[c] != ret; c++)
+		;
+	if (c == sh->nch)
+		tfail("S2", "participant %d: set wait returned %d, not a case id",
+		      w->id, ret);
+	send = w->set_send[c] == ret;
+	if (send && ok) {
+		check_slot_untouched(w, "S2", "a set wait that sent");
+		p->sent_ch[seq] = (uint8_t)c;
+		p->st.sends++;
+		__atomic_store_n(&p->state[seq], S_OK, __ATOMIC_RELEASE);
+		return;
+	}
+	p->state[seq] = send ? S_CLOSED : S_NOTCHOSEN;
+	if (!send && ok) {
+		check_received(w, in, c);
+		p->st.recvs++;
+		p->nrecv++;
+		return;
+	}
+	check_slot_untouched(w, "S2", "a set case on a closed channel");
+	if (!is_closing(c))
+		tfail("X5", "participant %d: set %s case on channel %d reported closed but nobody closed it",
+		      w->id, send ? "send" : "receive", c);
+	p->st.closed++;
+	w->dead[c] = true;
+}
+
 /* write(2) of 1-4 elements: the first bytes/size of them were sent (P3). */
 static void do_write(struct worker *w)
 {
@@ -597,7 +739,7 @@ static void fifo_pin(int id)
 
 static void *worker_main(void *arg)
 {
-	struct worker w = { .id = (int)(intptr_t)arg };
+	struct worker w = { .id = (int)(intptr_t)arg, .set = -1 };
 	struct part *p = &sh->part[w.id];
 	unsigned int mix;
 	int i;
@@ -638,8 +780,10 @@ static void *worker_main(void *arg)
 			do_send(&w);
 		else if (r < 40 && can_send)
 			do_write(&w);
-		else if (r < 60)
+		else if (r < 52)
 			do_select(&w);
+		else if (r < 60)
+			do_set(&w);
 		else if (r < 85 && can_recv)
 			do_recv(&w);
 		else if (can_recv)
@@ -647,6 +791,8 @@ static void *worker_main(void *arg)
 		else
 			do_send(&w);
 	}
+	if (w.set >= 0)
+		close(w.set);
 	return NULL;
 }
 
@@ -1012,6 +1158,7 @@ static void add_stats(struct stats *t, const struct stats *s)
 	t->sends += s->sends;
 	t->recvs += s->recvs;
 	t->selects += s->selects;
+	t->set_waits += s->set_waits;
 	t->batches += s->batches;
 	t->eagain += s->eagain;
 	t->etimedout += s->etimedout;
@@ -1346,10 +1493,11 @@ int main(int argc, char **argv)
 
 	fprintf(stderr, "torture: seed %" PRIu64 ": %" PRIu64 " rounds, %" PRIu64
 		" elements checked (%" PRIu64 " sent, %" PRIu64 " received, %" PRIu64
-		" left buffered), %" PRIu64 " selects, %" PRIu64 " batches\n",
+		" left buffered), %" PRIu64 " selects, %" PRIu64 " set waits, %"
+		PRIu64 " batches\n",
 		master_seed, total.rounds, total.elements, total.st.sends,
 		total.st.recvs, total.drained, total.st.selects,
-		total.st.batches);
+		total.st.set_waits, total.st.batches);
 	fprintf(stderr, "torture: %" PRIu64 " signals sent, %" PRIu64
 		" delivered, %" PRIu64 " EINTR; %" PRIu64 " timeouts, %" PRIu64
 		" EAGAIN, %" PRIu64 " EPIPE, %" PRIu64 " EMFILE\n",

@@ -348,7 +348,11 @@ func main() {
 		}
 	case "goroutine":
 		runReps("goroutine", "spawn", "go", count(20000)/spawnK*spawnK, goSpawn)
-		runReps("goroutine", "chain", "go", 10000, goChain)
+		chain := int64(10000)
+		if os.Getenv("BENCH_QUICK") == "1" {
+			chain = 2000
+		}
+		runReps("goroutine", "chain", "go", chain, goChain)
 	default:
 		fmt.Fprintf(os.Stderr, "gochan: unknown workload %q\n", flag.Arg(0))
 		os.Exit(2)

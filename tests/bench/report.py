@@ -12,6 +12,7 @@ Prints whether each goal of issues 6, 14 and 15 is met, and tracing's cost
 """
 import csv
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -252,8 +253,8 @@ def goals15(med, mins, info):
     for nt, old in OLD_ROUNDS_NS.items():
         k = ("wg", "gojoin-%d" % nt, "chan")
         if k not in med:
-            out.append("  [n/a ] fork-join round of %d goroutines: not "
-                       "measured in this run" % nt)
+            out.append("  [n/a ] fork-join round of %d goroutine%s: not "
+                       "measured in this run" % (nt, "" if nt == 1 else "s"))
             continue
         r = old / med[k]
         line(r >= 5.0, "fork-join round of %d goroutine%s (chan_go's pool): "
@@ -281,12 +282,18 @@ def goals15(med, mins, info):
     ch = ("goroutine", "chain", "chan")
     lim = [x[3] for x in info if x[:3] == ["goroutine", "chain", "chan"]]
     if ch in med and lim:
-        start = int(lim[0].split()[2])
+        n = int(lim[0].split()[0])
+        start = int(re.search(r"RLIMIT_NOFILE (\d+)", lim[0]).group(1))
         go = med.get(("goroutine", "chain", "go"))
-        line(start < 10001, "10,000 goroutines through a chain of 10,000 "
-             "channels, no rlimit set by the program: %s per goroutine%s; "
-             "%s" % (fmt_ns(med[ch]),
-                     " (Go: %s)" % fmt_ns(go) if go else "", lim[0]))
+        text = ("%d goroutines through a chain of %d channels, no rlimit "
+                "set by the program: %s per goroutine%s; %s" % (
+                    n, n + 1, fmt_ns(med[ch]),
+                    " (Go: %s)" % fmt_ns(go) if go else "", lim[0]))
+        if n < 10000:
+            out.append("  [n/a ] (BENCH_QUICK: not the goal's 10,000) " + text)
+        else:
+            # Met only if the raise was needed, and the chain went through.
+            line(start < n + 1, text)
     else:
         out.append("  [n/a ] the chain of 10,000 goroutines: not measured "
                    "in this run")

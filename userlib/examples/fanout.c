@@ -45,7 +45,7 @@
 #include <chan.h>
 
 #define WORKERS	10000
-#define JOBS	10000
+#define JOBS	5000
 
 static int jobs, results, njobs = JOBS;
 static struct waitgroup wg = WAITGROUP_INIT;
@@ -98,6 +98,7 @@ int main(void)
 	struct rlimit rl;
 	double t0, t1, t2;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (kernel && !strncmp(kernel, "debug", 5)) {
 		workers /= 10;
 		njobs /= 10;

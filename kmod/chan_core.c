@@ -109,11 +109,6 @@ static void chan_poll_wake(struct chan *ch, __poll_t events)
 		wake_up_interruptible_poll(&ch->poll_wq, events);
 }
 
-static u32 chan_len_locked(const struct chan *ch)
-{
-	return ch->ring.len + ch->nspill;
-}
-
 /*
  * Slots of the buffer a send may fill now.  Receives in flight keep the
  * slots of what they took (chan.held) until they deliver it, and put-back
@@ -135,7 +130,8 @@ static u32 chan_room(const struct chan *ch)
  */
 static bool chan_hold_slot(struct chan *ch)
 {
-	if (!chan_room(ch))
+	/* A ring channel's slots are free for its fast path at once. */
+	if (ch->ring.sh || !chan_room(ch))
 		return false;
 	ch->held++;
 	return true;
@@ -303,6 +299,28 @@ static bool chan_queue_live(struct list_head *q, u32 *nq)
 }
 
 /*
+ * Make sure the oldest buffered element stays there until the caller takes
+ * it with chan_take_buffered() or lets it go with chan_unhold_oldest(), in
+ * this hold of chan.lock: only the spill of a ring channel cannot change
+ * behind the lock, its shared slots can.
+ */
+static bool chan_hold_oldest(struct chan *ch)
+{
+	const void *slot;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->nspill)
+		return true;
+	return chan_ring_reserve_head(&ch->ring, &slot);
+}
+
+static void chan_unhold_oldest(struct chan *ch)
+{
+	if (!ch->nspill)
+		chan_ring_cancel_head(&ch->ring);
+}
+
+/*
  * Take up to @n buffered elements into @dst, oldest first: one run of
  * consecutive sequence numbers, from the first put-back run or else from
  * the ring.  Their slots stay reserved in chan.held until the receive
@@ -333,12 +351,15 @@ static u32 chan_take_buffered(struct chan *ch, u8 *dst, u32 n,
 		if (!msg->count)
 			list_move(&msg->node, dead);
 	} else {
-		k = min(n, ch->ring.len);
+		k = min(n, chan_ring_count(&ch->ring));
 		for (i = 0; i < k; i++)
-			chan_ring_pop_head(&ch->ring, dst + i * esz);
+			if (!chan_ring_pop_head(&ch->ring, dst + i * esz))
+				break;
+		k = i;
 		t->seq = ch->ring_seq;
 		ch->ring_seq += k;
-		over = 0;
+		/* A ring channel's slots were freed already: none to hold. */
+		over = ch->ring.sh ? k : 0;
 	}
 	t->count = k;
 	t->held = k - over;
@@ -355,12 +376,19 @@ static void chan_admit_senders(struct chan *ch, struct chan_wake *wk)
 	struct chan_waiter *w;
 
 	for (;;) {
+		void *slot;
+
 		chan_wake_reserve(ch, wk, 1);
-		if (!chan_room(ch) ||
-		    chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) !=
-		    CHAN_CLAIM_OK)
+		/* The slot first: a sender won must have one (X2). */
+		if (!chan_room(ch) || !chan_ring_reserve_tail(&ch->ring, &slot))
 			return;
-		chan_ring_push_tail(&ch->ring, w->elem);
+		if (chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) !=
+		    CHAN_CLAIM_OK) {
+			chan_ring_cancel_tail(&ch->ring);
+			return;
+		}
+		memcpy(slot, w->elem, ch->elem_size);
+		chan_ring_commit_tail(&ch->ring);
 		ch->nsendq--;
 		chan_complete(ch, w, CHAN_W_DONE, wk);
 	}
@@ -379,16 +407,31 @@ static void chan_feed_receivers(struct chan *ch, struct chan_wake *wk,
 
 	for (;;) {
 		chan_wake_reserve(ch, wk, 1);
-		if (!chan_len_locked(ch) ||
-		    chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) !=
-		    CHAN_CLAIM_OK)
+		/* The element first: a receiver won must get one (X2). */
+		if (!chan_hold_oldest(ch))
 			break;
+		if (chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) !=
+		    CHAN_CLAIM_OK) {
+			chan_unhold_oldest(ch);
+			break;
+		}
 		chan_take_buffered(ch, r->elem, 1, &t, dead);
 		r->seq = t.seq;
 		r->held = t.held;
 		ch->nrecvq--;
 		chan_complete(ch, r, CHAN_W_DONE, wk);
 	}
+}
+
+/*
+ * Whether a sender and a receiver may meet past the buffer (R3): only when
+ * nothing is in it or on its way into it, or an element would overtake an
+ * older one of the same sender (R1).  A private buffer is empty whenever a
+ * counterpart waits; a ring's fast path may still be writing its oldest.
+ */
+static bool chan_may_bypass(struct chan *ch)
+{
+	return !ch->ring.sh || chan_ring_drained(&ch->ring);
 }
 
 /*
@@ -409,7 +452,8 @@ static u32 chan_take(struct chan *ch, u8 *dst, u32 n, struct chan_take *t,
 	 * One sender per receive at most: what a faulting receive puts back
 	 * beyond the buffer's capacity stays one element.
 	 */
-	if (chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) != CHAN_CLAIM_OK)
+	if (!chan_may_bypass(ch) ||
+	    chan_claim(&ch->sendq, &ch->nsendq, NULL, 0, &w) != CHAN_CLAIM_OK)
 		return 0;
 	memcpy(dst, w->elem, ch->elem_size);
 	ch->nsendq--;
@@ -575,16 +619,19 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			err = -EPIPE;
 			goto unlock_stop;
 		}
+		if (!how->nonblock)
+			chan_ring_want(&ch->ring, CHAN_RING_W_SEND);
 		while (sent < n && !chan_wake_full(&wk)) {
 			const u8 *elem = src + sent * ch->elem_size;
 
-			if (chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) ==
+			if (chan_may_bypass(ch) &&
+			    chan_claim(&ch->recvq, &ch->nrecvq, NULL, 0, &r) ==
 			    CHAN_CLAIM_OK) {
 				chan_hand_over(ch, r, elem, &wk);
 			} else if (chan_room(ch) &&
-				   !chan_queue_live(&ch->sendq, &ch->nsendq)) {
+				   !chan_queue_live(&ch->sendq, &ch->nsendq) &&
+				   chan_ring_push_tail(&ch->ring, elem)) {
 				/* Free slots are owed to queued senders. */
-				chan_ring_push_tail(&ch->ring, elem);
 			} else {
 				break;
 			}
@@ -671,6 +718,8 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	wk.n = 0;
 
 	spin_lock(&ch->lock);
+	if (!how->nonblock)
+		chan_ring_want(&ch->ring, CHAN_RING_W_RECV);
 	got = chan_take(ch, elems, min_t(size_t, n, U32_MAX), t, &wk, &dead);
 	if (got) {
 		spin_unlock(&ch->lock);
@@ -678,7 +727,7 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 		chan_free_msgs(&dead);
 		return got;
 	}
-	if (ch->closed) {
+	if (ch->closed && chan_ring_drained(&ch->ring)) {
 		spin_unlock(&ch->lock);
 		return 0;
 	}
@@ -734,6 +783,9 @@ int chan_recv_user(struct chan *ch, void __user *uelem)
 	struct chan_wake wk;
 	int ret = -EAGAIN;
 
+	/* A ring's slots cannot be copied from before they are taken. */
+	if (ch->ring.sh)
+		return -EAGAIN;
 	wk.n = 0;
 	spin_lock(&ch->lock);
 	if (ch->nspill)
@@ -843,6 +895,8 @@ void chan_recv_undo(struct chan *ch, struct chan_take *t,
 	wk.n = 0;
 	spin_lock(&ch->lock);
 	chan_spill_insert(ch, msg);
+	/* A ring's fast-path receivers must come for these first (R1). */
+	chan_ring_want(&ch->ring, CHAN_RING_W_SPILL);
 	ch->nspill += t->count;
 	ch->nover += t->count - t->held;
 	ch->held -= t->held;
@@ -997,6 +1051,7 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 	struct chan_waiter *peer;
 	struct chan_take t;
 	int rc, status;
+	void *slot;
 
 	lockdep_assert_held(&ch->lock);
 	if (w->send) {
@@ -1004,7 +1059,9 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 			status = CHAN_W_CLOSED;
 			goto win_self;
 		}
-		rc = chan_claim(&ch->recvq, &ch->nrecvq, self, w->idx, &peer);
+		rc = chan_may_bypass(ch) ?
+		     chan_claim(&ch->recvq, &ch->nrecvq, self, w->idx, &peer) :
+		     CHAN_CLAIM_NONE;
 		if (rc == CHAN_CLAIM_OK) {
 			chan_hand_over(ch, peer, w->elem, wk);
 			status = CHAN_W_DONE;
@@ -1012,28 +1069,36 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 		}
 		if (rc != CHAN_CLAIM_NONE)
 			goto lost;
-		if (chan_room(ch) && !chan_queue_live(&ch->sendq, &ch->nsendq)) {
+		if (chan_room(ch) && !chan_queue_live(&ch->sendq, &ch->nsendq) &&
+		    chan_ring_reserve_tail(&ch->ring, &slot)) {
 			if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
-						   w->idx) != CHAN_SEL_OPEN)
+						   w->idx) != CHAN_SEL_OPEN) {
+				chan_ring_cancel_tail(&ch->ring);
 				return CHAN_CASE_LOST;
-			chan_ring_push_tail(&ch->ring, w->elem);
+			}
+			memcpy(slot, w->elem, ch->elem_size);
+			chan_ring_commit_tail(&ch->ring);
 			status = CHAN_W_DONE;
 			goto won;
 		}
 		return CHAN_CASE_NOT_READY;
 	}
 
-	if (chan_len_locked(ch)) {
+	if (chan_hold_oldest(ch)) {
 		if (self && atomic_cmpxchg(&self->state, CHAN_SEL_OPEN,
-					   w->idx) != CHAN_SEL_OPEN)
+					   w->idx) != CHAN_SEL_OPEN) {
+			chan_unhold_oldest(ch);
 			return CHAN_CASE_LOST;
+		}
 		chan_take_buffered(ch, w->elem, 1, &t, dead);
 		w->seq = t.seq;
 		w->held = t.held;
 		status = CHAN_W_DONE;
 		goto won;
 	}
-	rc = chan_claim(&ch->sendq, &ch->nsendq, self, w->idx, &peer);
+	rc = chan_may_bypass(ch) ?
+	     chan_claim(&ch->sendq, &ch->nsendq, self, w->idx, &peer) :
+	     CHAN_CLAIM_NONE;
 	if (rc == CHAN_CLAIM_OK) {
 		memcpy(w->elem, peer->elem, ch->elem_size);
 		w->seq = ch->ring_seq++;
@@ -1045,7 +1110,7 @@ static int chan_case_act(struct chan *ch, struct chan_waiter *w, bool queued,
 	}
 	if (rc != CHAN_CLAIM_NONE)
 		goto lost;
-	if (!ch->closed)
+	if (!ch->closed || !chan_ring_drained(&ch->ring))
 		return CHAN_CASE_NOT_READY;
 	status = CHAN_W_CLOSED;
 
@@ -1085,8 +1150,8 @@ bool chan_case_maybe_ready(const struct chan *ch, bool send)
 				 chan_slots_used(ch) < ch->cap);
 	}
 	/* Unlocked on purpose, as above. */
-	return data_race(ch->closed || ch->ring.len || ch->nspill ||
-			 ch->nsendq);
+	return data_race(ch->closed || chan_ring_count(&ch->ring) ||
+			 ch->nspill || ch->nsendq);
 }
 
 /**
@@ -1111,6 +1176,9 @@ int chan_case_try(struct chan *ch, struct chan_waiter *w, bool queued,
 
 	wk.n = 0;
 	spin_lock(&ch->lock);
+	if (queue)
+		chan_ring_want(&ch->ring, w->send ? CHAN_RING_W_SEND :
+				CHAN_RING_W_RECV);
 	rc = chan_case_act(ch, w, queued, &wk, &dead);
 	if (queue && (rc == CHAN_CASE_NOT_READY || rc == CHAN_CASE_YIELD)) {
 		if (w->send) {
@@ -1186,6 +1254,52 @@ static void chan_end_waiters(struct chan *ch, bool receivers)
 			   EPOLLHUP | EPOLLERR);
 }
 
+/* Who waits in the kernel now, for a ring channel's fast path. */
+static u32 chan_ring_waiters_now(struct chan *ch)
+{
+	lockdep_assert_held(&ch->lock);
+	return (chan_queue_live(&ch->sendq, &ch->nsendq) ?
+		CHAN_RING_W_SEND : 0) |
+	       (chan_queue_live(&ch->recvq, &ch->nrecvq) ?
+		CHAN_RING_W_RECV : 0) |
+	       (wq_has_sleeper(&ch->poll_wq) ? CHAN_RING_W_POLL : 0) |
+	       (ch->nspill ? CHAN_RING_W_SPILL : 0);
+}
+
+/**
+ * chan_kick() - a ring channel's slots changed behind chan.lock
+ * @ch: the channel; nothing happens unless it is a ring channel
+ *
+ * Its fast path sent or received, or the kernel repaired what a dead
+ * process left half done: hand buffered elements to blocked receivers and
+ * free slots to blocked senders, longest waiting first (R3, R4); end the
+ * receivers of a channel now closed and drained (K3); wake pollers (P1);
+ * and publish who still waits, so the fast path enters the kernel only
+ * while someone does (CHAN_IOC_RING_KICK, M1).
+ */
+void chan_kick(struct chan *ch)
+{
+	struct chan_wake wk;
+	LIST_HEAD(dead);
+
+	if (!ch->ring.sh)
+		return;
+	wk.n = 0;
+	spin_lock(&ch->lock);
+	chan_feed_receivers(ch, &wk, &dead);
+	chan_admit_senders(ch, &wk);
+	chan_shring_set_waiters(ch->ring.sh, chan_ring_waiters_now(ch));
+	if (ch->closed && ch->nrecvq && !ch->nspill &&
+	    chan_ring_drained(&ch->ring))
+		chan_end_waiters(ch, true);
+	else
+		spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	chan_free_msgs(&dead);
+	chan_poll_wake(ch, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_kick);
+
 /**
  * chan_close() - Go's close (K1)
  * @ch: the channel
@@ -1204,7 +1318,9 @@ int chan_close(struct chan *ch)
 		return -EPIPE;
 	}
 	ch->closed = true;
-	chan_end_waiters(ch, true);
+	chan_ring_set_closed(&ch->ring, CHAN_RING_CLOSED);
+	/* A ring's send claimed before the close is still owed (K3). */
+	chan_end_waiters(ch, chan_ring_drained(&ch->ring));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_close);
@@ -1249,39 +1365,39 @@ void chan_release_fd(struct chan *ch, bool send, bool recv)
 		ch->no_recv = true;
 		orphan = true;
 	}
+	if (close)
+		chan_ring_set_closed(&ch->ring, CHAN_RING_CLOSED);
+	if (orphan)
+		chan_ring_set_closed(&ch->ring, CHAN_RING_NO_RECV);
 	if (close || orphan)
-		chan_end_waiters(ch, close);
+		chan_end_waiters(ch, close && chan_ring_drained(&ch->ring));
 	else
 		spin_unlock(&ch->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_release_fd);
 
-/**
- * chan_alloc() - make a channel
- * @elem_size: bytes per element, at most CHAN_MAX_ELEM_SIZE
- * @cap: capacity in elements, 0 for unbuffered
- * @uid: the user to charge
- *
- * The channel and its buffer are charged to @uid's budget and to the
- * caller's memory cgroup.  It starts with one reference and no files.
- *
- * Return: the channel, or ERR_PTR(-EINVAL) over the per-channel limits,
- * ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
- */
-struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
+/* chan_alloc() and chan_alloc_ring(); @ring: the buffer is shared pages */
+static struct chan *__chan_alloc(u32 elem_size, u32 cap, kuid_t uid,
+				 bool ring)
 {
-	size_t charge, spare = 0;
+	struct chan_shring *sh;
+	size_t charge, buf, spare = 0;
 	struct chan *ch;
 	int err;
 
-	err = chan_limits_check(elem_size, cap);
+	if (ring) {
+		err = chan_shring_check(elem_size, cap, &buf);
+	} else {
+		err = chan_limits_check(elem_size, cap);
+		/* What the allocators hand out, as chan_buf_alloc() charges. */
+		buf = kmalloc_size_roundup((size_t)elem_size * cap);
+	}
 	if (err)
 		return ERR_PTR(err);
-	/* What the allocators hand out, as chan_buf_alloc() charges it. */
+	/* The spare home too, as chan_buf_alloc() charges it. */
 	if (elem_size <= CHAN_SPARE_ELEM)
 		spare = struct_size_t(struct chan_msg, data, elem_size);
-	charge = sizeof(struct chan) + kmalloc_size_roundup(spare) +
-		 kmalloc_size_roundup((size_t)elem_size * cap);
+	charge = sizeof(struct chan) + kmalloc_size_roundup(spare) + buf;
 	err = chan_limits_charge(uid, charge);
 	if (err)
 		return ERR_PTR(err);
@@ -1301,7 +1417,15 @@ struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
 		ch->spare->count = 1;
 		ch->spare->spare_of = ch;
 	}
-	err = chan_ring_init(&ch->ring, elem_size, cap);
+	if (ring) {
+		sh = chan_shring_create(elem_size, cap);
+		err = PTR_ERR_OR_ZERO(sh);
+		if (!err)
+			ch->ring = (struct chan_ring){ .elem_size = elem_size,
+						       .cap = cap, .sh = sh };
+	} else {
+		err = chan_ring_init(&ch->ring, elem_size, cap);
+	}
 	if (err)
 		goto free_spare;
 
@@ -1326,7 +1450,42 @@ uncharge:
 	chan_limits_uncharge(uid, charge);
 	return ERR_PTR(err);
 }
+
+/**
+ * chan_alloc() - make a channel
+ * @elem_size: bytes per element, at most CHAN_MAX_ELEM_SIZE
+ * @cap: capacity in elements, 0 for unbuffered
+ * @uid: the user to charge
+ *
+ * The channel and its buffer are charged to @uid's budget and to the
+ * caller's memory cgroup.  It starts with one reference and no files.
+ *
+ * Return: the channel, or ERR_PTR(-EINVAL) over the per-channel limits,
+ * ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
+ */
+struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid)
+{
+	return __chan_alloc(elem_size, cap, uid, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
+
+/**
+ * chan_alloc_ring() - make a ring channel (M1)
+ * @elem_size: bytes per element, at most CHAN_MAX_ELEM_SIZE
+ * @cap: capacity in elements, at least 1
+ * @uid: the user to charge
+ *
+ * As chan_alloc(), with the buffer in pages its holders may map
+ * (chan_shring.c), charged as a buffer is (M6).
+ *
+ * Return: the channel, or ERR_PTR(-EINVAL) for cap 0 or over the limits,
+ * ERR_PTR(-EMFILE) over the budget, ERR_PTR(-ENOMEM).
+ */
+struct chan *chan_alloc_ring(u32 elem_size, u32 cap, kuid_t uid)
+{
+	return __chan_alloc(elem_size, cap, uid, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_alloc_ring);
 
 /**
  * chan_get() - take a reference

@@ -89,6 +89,9 @@ struct chan {
  */
 static inline u32 chan_slots_used(const struct chan *ch)
 {
+	/* A ring's put-backs and held elements have no slot (chan_shring.c). */
+	if (ch->ring.sh)
+		return chan_ring_count(&ch->ring);
 	return ch->ring.len + ch->nspill - ch->nover + ch->held;
 }
 
@@ -246,6 +249,8 @@ void *chan_buf_alloc(size_t bytes, struct chan_charge *c);
 void chan_buf_free(void *buf, struct chan_charge *c);
 
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid);
+struct chan *chan_alloc_ring(u32 elem_size, u32 cap, kuid_t uid);
+void chan_kick(struct chan *ch);
 void chan_get(struct chan *ch);
 void chan_put(struct chan *ch);
 

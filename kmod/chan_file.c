@@ -60,7 +60,7 @@ static void chan_snapshot(struct chan *ch, const struct file *file,
 	info->cap = ch->cap;
 	info->mode = chan_file_mode(file);
 	spin_lock(&ch->lock);
-	info->len = ch->ring.len + ch->nspill;
+	info->len = chan_ring_count(&ch->ring) + ch->nspill;
 	info->closed = ch->closed;
 	info->send_waiters = ch->nsendq;
 	info->recv_waiters = ch->nrecvq;
@@ -241,6 +241,24 @@ static long chan_ioctl_dup(struct file *file, struct chan *ch,
 	return fd;
 }
 
+static long chan_ioctl_ring_info(struct chan *ch,
+				 struct chan_ring_info __user *uarg)
+{
+	struct chan_ring_info ri;
+
+	if (!ch->ring.sh)
+		return -ENODEV;
+	memset(&ri, 0, sizeof(ri));
+	ri.id = ch->id;
+	ri.map_bytes = chan_shring_map_bytes(ch->ring.sh);
+	ri.cap = ch->cap;
+	ri.elem_size = ch->elem_size;
+	ri.stride = ch->ring.sh->stride;
+	if (copy_to_user(uarg, &ri, sizeof(ri)))
+		return -EFAULT;
+	return 0;
+}
+
 static long chan_file_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -251,6 +269,8 @@ static long chan_file_ioctl(struct file *file, unsigned int cmd,
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_SEND) != sizeof(struct chan_xfer));
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_RECV) != sizeof(struct chan_xfer));
 	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_INFO) != sizeof(struct chan_info));
+	BUILD_BUG_ON(_IOC_SIZE(CHAN_IOC_RING_INFO) !=
+		     sizeof(struct chan_ring_info));
 
 	switch (cmd) {
 	case CHAN_IOC_SEND:
@@ -265,6 +285,13 @@ static long chan_file_ioctl(struct file *file, unsigned int cmd,
 		return chan_ioctl_dup(file, ch, argp);
 	case CHAN_IOC_SELECT:
 		return chan_ioctl_select(argp);
+	case CHAN_IOC_RING_INFO:
+		return chan_ioctl_ring_info(ch, argp);
+	case CHAN_IOC_RING_KICK:
+		if (!ch->ring.sh)
+			return -ENODEV;
+		chan_kick(ch);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -371,7 +398,9 @@ static __poll_t chan_file_poll(struct file *file, poll_table *wait)
 	 * poll_wait() queued us cannot miss a wake-up.
 	 */
 	spin_lock(&ch->lock);
-	len = ch->ring.len + ch->nspill;
+	/* A ring's fast path must now kick us after it moves (P1). */
+	chan_ring_want(&ch->ring, CHAN_RING_W_POLL);
+	len = chan_ring_count(&ch->ring) + ch->nspill;
 	room = chan_slots_used(ch) < ch->cap;
 	nsendq = ch->nsendq;
 	nrecvq = ch->nrecvq;
@@ -472,6 +501,26 @@ static void chan_file_show_fdinfo(struct seq_file *m, struct file *file)
 		seq_printf(m, "chan-waiters-unlisted:\t%u\n", unlisted);
 }
 
+/*
+ * mmap(2) of a ring channel (chan_shring.c).  The VFS lets only an fd that
+ * may both send and receive map it writable and shared, so send-only and
+ * receive-only fds keep to the kernel's paths, where C3 holds.
+ */
+static int chan_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return chan_shring_mmap(file->private_data, vma);
+}
+
+/* Every close(2) of an fd: a ring's mappings in this process learn of it. */
+static int chan_file_flush(struct file *file, fl_owner_t id)
+{
+	struct chan *ch = file->private_data;
+
+	if (ch->ring.sh)
+		chan_shring_fd_closed(ch->ring.sh);
+	return 0;
+}
+
 static int chan_file_release(struct inode *inode, struct file *file)
 {
 	struct chan *ch = file->private_data;
@@ -489,6 +538,8 @@ static const struct file_operations chan_fops = {
 	.read_iter	= chan_file_read_iter,
 	.write_iter	= chan_file_write_iter,
 	.poll		= chan_file_poll,
+	.mmap		= chan_file_mmap,
+	.flush		= chan_file_flush,
 	.unlocked_ioctl	= chan_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= chan_file_show_fdinfo,

@@ -93,6 +93,18 @@ int chan_limits_check(u32 elem_size, u32 cap)
 EXPORT_SYMBOL_IF_KUNIT(chan_limits_check);
 
 /**
+ * chan_limits_check_bytes() - check a buffer's size against the limit
+ * @bytes: bytes a channel's buffer takes, with whatever it carries besides
+ *	its elements (a ring channel's slot headers)
+ *
+ * Return: 0, or -EINVAL over the per-channel limit.
+ */
+int chan_limits_check_bytes(size_t bytes)
+{
+	return bytes > READ_ONCE(chan_max_buffer_bytes) ? -EINVAL : 0;
+}
+
+/**
  * chan_budget_owner() - whose budget the calling task's requests are charged to
  *
  * A task of the initial user namespace is charged as its effective uid.  A

@@ -18,6 +18,7 @@ struct chan_charge {
 };
 
 int chan_limits_check(u32 elem_size, u32 cap);
+int chan_limits_check_bytes(size_t bytes);
 kuid_t chan_budget_owner(void);
 int chan_charge_take(struct chan_charge *c, size_t bytes);
 void chan_charge_drop(struct chan_charge *c);

@@ -29,7 +29,8 @@ static long chan_ioctl_query(struct chan_query __user *uarg)
 	memset(&q, 0, sizeof(q));
 	q.version = CHAN_API_VERSION;
 	q.features = CHAN_FEAT_RW | CHAN_FEAT_POLL | CHAN_FEAT_MODES |
-		     CHAN_FEAT_SELECT | CHAN_FEAT_SET | CHAN_FEAT_TIMER;
+		     CHAN_FEAT_SELECT | CHAN_FEAT_RING | CHAN_FEAT_SET |
+		     CHAN_FEAT_TIMER;
 	chan_limits_query(&q);
 	if (copy_to_user(uarg, &q, sizeof(q)))
 		return -EFAULT;
@@ -45,14 +46,19 @@ static long chan_ioctl_create(struct chan_create __user *uarg)
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if ((c.flags & ~(CHAN_FD_NONBLOCK | CHAN_FD_INHERIT)) ||
+	if ((c.flags & ~(CHAN_FD_NONBLOCK | CHAN_FD_INHERIT |
+			 CHAN_CREATE_RING)) ||
 	    c.reserved[0] || c.reserved[1])
 		return -EINVAL;
 
-	ch = chan_alloc(c.elem_size, c.cap, chan_budget_owner());
+	if (c.flags & CHAN_CREATE_RING)
+		ch = chan_alloc_ring(c.elem_size, c.cap, chan_budget_owner());
+	else
+		ch = chan_alloc(c.elem_size, c.cap, chan_budget_owner());
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	fd = chan_file_new(ch, CHAN_MODE_BOTH, c.flags, &file);
+	fd = chan_file_new(ch, CHAN_MODE_BOTH, c.flags & ~CHAN_CREATE_RING,
+			   &file);
 	/* From here the file owns the channel, or creation failed. */
 	chan_put(ch);
 	if (fd < 0)

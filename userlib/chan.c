@@ -23,6 +23,7 @@
 
 #include "chan.h"
 #include "internal.h"
+#include "ring.h"
 /* CHAN_DEADLOCK: in chan.o, which every program that makes channels links. */
 #include "watchdog.h"
 
@@ -96,12 +97,15 @@ static int open_dev(void)
 
 /*
  * One ioctl on /dev/chan that makes a channel fd: @req is its struct.  If
- * the fd table was full, once more after raising the limit (G3).
+ * the fd table was full, once more after raising the limit (G3).  The fd
+ * number may have been another file's, so its ring cache entry is stale:
+ * @ring says whether the new fd is a ring channel's, mapped at once (M1).
  */
-static int make_on_dev(unsigned long cmd, void *req)
+static int make_on_dev(unsigned long cmd, void *req, bool ring)
 {
 	int dev, fd, err;
 
+	ring_sweep();
 	dev = open_dev();
 	if (dev < 0)
 		return dev;
@@ -115,6 +119,10 @@ static int make_on_dev(unsigned long cmd, void *req)
 		}
 	}
 	close(dev);
+	if (err >= 0)
+		ring_set(err, ring ? NULL : RING_NONE);
+	if (err >= 0 && ring)
+		ring_get(err);
 	return err;
 }
 
@@ -130,7 +138,7 @@ int chan_make(size_t elem_size, size_t cap, unsigned int flags)
 		.cap = (uint32_t)cap,
 		.flags = flags,
 	};
-	return make_on_dev(CHAN_IOC_CREATE, &c);
+	return make_on_dev(CHAN_IOC_CREATE, &c, flags & CHAN_RING);
 }
 
 static int dup_fd(int ch, unsigned int mode)
@@ -147,6 +155,11 @@ int chan_dup(int ch, unsigned int mode)
 
 	if (fd == -EMFILE && fd_table_full(ch) && raise_nofile())
 		fd = dup_fd(ch, mode);
+	if (fd < 0)
+		return fd;
+	/* Mapped on first use, if the new fd may map at all (M1). */
+	ring_set(fd, ch >= 0 && ch < RING_FDS &&
+		 atomic_load(&ring_tab[ch]) == RING_NONE ? RING_NONE : NULL);
 	return fd;
 }
 
@@ -154,7 +167,7 @@ int chan_after(int64_t ns)
 {
 	struct chan_timer_create c = { .delay_ns = ns };
 
-	return make_on_dev(CHAN_IOC_TIMER, &c);
+	return make_on_dev(CHAN_IOC_TIMER, &c, false);
 }
 
 int chan_tick(int64_t period_ns)
@@ -167,7 +180,7 @@ int chan_tick(int64_t period_ns)
 	/* 0 would ask the module for a one-shot timer. */
 	if (period_ns < CHAN_TIMER_MIN_PERIOD_NS)
 		return -EINVAL;
-	return make_on_dev(CHAN_IOC_TIMER, &c);
+	return make_on_dev(CHAN_IOC_TIMER, &c, false);
 }
 
 static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
@@ -187,34 +200,64 @@ static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * A ring channel's send or receive that needs no one else's help is done
+ * in its shared pages (ring.h); everything else is the kernel's.
+ */
+static int send_any(int ch, const void *elem, int64_t timeout_ns)
+{
+	const struct ring_map *m = ring_get(ch);
+
+	if (m) {
+		int ret = ring_send(ch, m, elem, timeout_ns == 0);
+
+		if (ret != RING_SLOW)
+			return ret;
+	}
+	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+}
+
+static int recv_any(int ch, void *elem, int64_t timeout_ns)
+{
+	const struct ring_map *m = ring_get(ch);
+
+	if (m) {
+		int ret = ring_recv(ch, m, elem, timeout_ns == 0);
+
+		if (ret != RING_SLOW)
+			return ret;
+	}
+	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+}
+
 int chan_send(int ch, const void *elem)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, -1);
+	return send_any(ch, elem, -1);
 }
 
 int chan_recv(int ch, void *elem)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, -1);
+	return recv_any(ch, elem, -1);
 }
 
 int chan_try_send(int ch, const void *elem)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, 0);
+	return send_any(ch, elem, 0);
 }
 
 int chan_try_recv(int ch, void *elem)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, 0);
+	return recv_any(ch, elem, 0);
 }
 
 int chan_send_timeout(int ch, const void *elem, int64_t timeout_ns)
 {
-	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+	return send_any(ch, elem, timeout_ns);
 }
 
 int chan_recv_timeout(int ch, void *elem, int64_t timeout_ns)
 {
-	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+	return recv_any(ch, elem, timeout_ns);
 }
 
 int chan_close(int ch)

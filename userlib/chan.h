@@ -26,6 +26,7 @@ extern "C" {
 /* Flags of chan_make(). */
 #define CHAN_NONBLOCK	CHAN_FD_NONBLOCK	/* the fd is O_NONBLOCK */
 #define CHAN_INHERIT	CHAN_FD_INHERIT		/* the fd survives exec */
+#define CHAN_RING	CHAN_CREATE_RING	/* buffer in shared memory (M1) */
 
 /* Modes of chan_dup() (C3). */
 #define CHAN_SEND_ONLY	CHAN_MODE_SEND

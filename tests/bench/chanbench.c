@@ -46,12 +46,13 @@ static int reps = 1;
 /* ---- One direction of a ping-pong: carries one uint64_t at a time ---- */
 
 enum impl { I_CHAN, I_PIPE, I_EVENTFD, I_FUTEX, I_SOCKET, I_MQ, I_CONDVAR,
-	    I_CHAN_BATCH, I_NR };
+	    I_CHAN_BATCH, I_CHAN_RING, I_NR };
 
 static const char *const impl_name[I_NR] = {
 	[I_CHAN] = "chan", [I_PIPE] = "pipe", [I_EVENTFD] = "eventfd",
 	[I_FUTEX] = "futex", [I_SOCKET] = "socketpair", [I_MQ] = "mq",
 	[I_CONDVAR] = "condvar", [I_CHAN_BATCH] = "chan_batch64",
+	[I_CHAN_RING] = "chan_ring",
 };
 
 /* A one-element mailbox on a futex: state 0 empty, 1 full. */
@@ -103,6 +104,12 @@ static void link_pair(enum impl kind, bool procs, struct link l[2])
 		for (i = 0; i < 2; i++)
 			l[i].send_fd = l[i].recv_fd =
 				CHECK_OK("pingpong", chan_make(8, 0, 0));
+		break;
+	case I_CHAN_RING:
+		/* A ring is buffered: capacity 1, as close to a hand-off as it gets. */
+		for (i = 0; i < 2; i++)
+			l[i].send_fd = l[i].recv_fd =
+				CHECK_OK("pingpong", chan_make(8, 1, CHAN_RING));
 		break;
 	case I_PIPE:
 		for (i = 0; i < 2; i++) {
@@ -169,6 +176,7 @@ static void link_send(struct link *l, uint64_t v)
 {
 	switch (l->kind) {
 	case I_CHAN:
+	case I_CHAN_RING:
 		CHECK_OK("pingpong", chan_send(l->send_fd, &v));
 		break;
 	case I_PIPE:
@@ -200,6 +208,7 @@ static uint64_t link_recv(struct link *l)
 
 	switch (l->kind) {
 	case I_CHAN:
+	case I_CHAN_RING:
 		CHECK_EQ("pingpong", chan_recv(l->recv_fd, &v), 1);
 		break;
 	case I_PIPE:
@@ -318,7 +327,8 @@ static void pin_cpu0(bool pin)
 static void bench_pingpong(void)
 {
 	static const enum impl impls[] = { I_CHAN, I_PIPE, I_EVENTFD, I_FUTEX,
-					   I_SOCKET, I_MQ, I_CONDVAR };
+					   I_SOCKET, I_MQ, I_CONDVAR,
+					   I_CHAN_RING };
 	static const char *const cases[] = { "procs-1cpu", "threads-1cpu",
 					     "procs-2cpu", "threads-2cpu" };
 	long n = bench_count(2000);
@@ -374,6 +384,10 @@ static void queue_open(struct queue *q, enum impl kind, size_t esz)
 	case I_CHAN:
 	case I_CHAN_BATCH:
 		q->rfd = q->wfd = CHECK_OK("queue", chan_make(esz, QCAP, 0));
+		break;
+	case I_CHAN_RING:
+		q->rfd = q->wfd = CHECK_OK("queue", chan_make(esz, QCAP,
+							      CHAN_RING));
 		break;
 	case I_PIPE:
 		CHECK_SYS("queue", pipe(fds));
@@ -438,6 +452,7 @@ static void queue_send(struct queue *q, const void *e)
 	switch (q->kind) {
 	case I_CHAN:
 	case I_CHAN_BATCH:
+	case I_CHAN_RING:
 		CHECK_OK("queue", chan_send(q->wfd, e));
 		break;
 	case I_PIPE:
@@ -460,6 +475,7 @@ static int queue_recv(struct queue *q, void *e)
 	switch (q->kind) {
 	case I_CHAN:
 	case I_CHAN_BATCH:
+	case I_CHAN_RING:
 		return (int)CHECK_OK("queue", chan_recv(q->rfd, e));
 	case I_PIPE:
 		bench_read_full(q->rfd, e, q->esz);
@@ -642,7 +658,7 @@ static void bench_queues(const char *workload, const enum impl *impls,
 static void bench_spsc(void)
 {
 	static const enum impl impls[] = { I_CHAN, I_CHAN_BATCH, I_PIPE, I_MQ,
-					   I_CONDVAR };
+					   I_CONDVAR, I_CHAN_RING };
 	static const size_t sizes[] = { 8, 256 };
 
 	bench_queues("spsc", impls, ARRAY_SIZE(impls), sizes,
@@ -651,7 +667,7 @@ static void bench_spsc(void)
 
 static void bench_mpmc(void)
 {
-	static const enum impl impls[] = { I_CHAN, I_CONDVAR };
+	static const enum impl impls[] = { I_CHAN, I_CONDVAR, I_CHAN_RING };
 	static const size_t sizes[] = { 8 };
 
 	bench_queues("mpmc", impls, ARRAY_SIZE(impls), sizes,

@@ -25,10 +25,11 @@ import time
 WORKLOADS = {
     "pingpong": ("round trip", "chan",
                  ["chan", "pipe", "eventfd", "futex", "socketpair", "mq",
-                  "condvar", "go"]),
+                  "condvar", "chan_ring", "go"]),
     "spsc": ("element", "chan",
-             ["chan", "chan_batch64", "pipe", "mq", "condvar", "go"]),
-    "mpmc": ("element", "chan", ["chan", "condvar", "go"]),
+             ["chan", "chan_batch64", "chan_ring", "pipe", "mq", "condvar",
+              "go"]),
+    "mpmc": ("element", "chan", ["chan", "chan_ring", "condvar", "go"]),
     "select": ("ready + wait", "chan_select",
                ["chan_select", "epoll", "chan_recv"]),
     "trace": ("send", "chan", ["chan", "chan_traced"]),
@@ -204,6 +205,16 @@ def goals(med, mins, info):
          ("spsc", "8B", "chan_batch64"), ("spsc", "8B", "go"), "<=", 1.0)
     goal("4x4: chan per element / chan single-producer (8 B)",
          ("mpmc", "8B", "chan"), ("spsc", "8B", "chan"), "<=", 2.0)
+    # Ring channels (issue 13).
+    goal("ring 8 B one per call / Go buffered channel, per element",
+         ("spsc", "8B", "chan_ring"), ("spsc", "8B", "go"), "<=", 1.0)
+    goal("ring 8 B one per call: plain chan send+recv / ring",
+         ("spsc", "8B", "chan"), ("spsc", "8B", "chan_ring"), ">=", 10.0)
+    goal("ring 4x4 per element / ring single-producer (8 B)",
+         ("mpmc", "8B", "chan_ring"), ("spsc", "8B", "chan_ring"), "<=", 2.0)
+    goal("ping-pong, threads-2cpu: ring / futex round trip",
+         ("pingpong", "threads-2cpu", "chan_ring"),
+         ("pingpong", "threads-2cpu", "futex"), "<=", 1.0)
     goal("select K=16 / plain receive (each after one send)",
          ("select", "K=16", "chan_select"), ("select", "K=16", "chan_recv"),
          "<=", 1.5)

@@ -914,6 +914,8 @@ static void op_create(void)
 	cc.flags = rnd(4);
 	if (chance(5))
 		cc.flags |= 1U << (2 + rnd(30));
+	/* Ring channels have a model of their own (tests/ring). */
+	cc.flags &= ~CHAN_CREATE_RING;
 	if (chance(5))
 		cc.reserved[rnd(2)] = 1ULL << rnd(64);
 	cc.fd = (uint32_t)rnd64();
@@ -1256,7 +1258,7 @@ again:
 			cmd = _IOC(rnd(4), CHAN_IOC_MAGIC, rnd(256),
 				   rnd(1 << 14));
 		while (_IOC_NR(cmd) <= 0x02 ||
-		       (_IOC_NR(cmd) >= 0x10 && _IOC_NR(cmd) <= 0x14));
+		       (_IOC_NR(cmd) >= 0x10 && _IOC_NR(cmd) <= 0x16));
 		break;
 	default:	/* anything else */
 		cmd = (unsigned int)rnd64();

@@ -28,6 +28,7 @@
 #define CHAN_FEAT_POLL		_BITULL(1)	/* poll/epoll on channel fds */
 #define CHAN_FEAT_MODES		_BITULL(2)	/* send-only/receive-only fds */
 #define CHAN_FEAT_SELECT	_BITULL(3)	/* CHAN_IOC_SELECT */
+#define CHAN_FEAT_RING		_BITULL(4)	/* CHAN_CREATE_RING channels */
 #define CHAN_FEAT_SET		_BITULL(8)	/* select sets: CHAN_IOC_SET_* */
 #define CHAN_FEAT_TIMER		_BITULL(12)	/* CHAN_IOC_TIMER */
 
@@ -54,6 +55,12 @@ struct chan_query {
 /* Flags of chan_create.flags and chan_dup.flags. */
 #define CHAN_FD_NONBLOCK	_BITUL(0)	/* the new fd is O_NONBLOCK */
 #define CHAN_FD_INHERIT		_BITUL(1)	/* the new fd survives exec */
+
+/*
+ * Flag of chan_create.flags only: a ring channel (cap >= 1), whose buffer
+ * lives in pages that its holders map (see "Ring channels" below).
+ */
+#define CHAN_CREATE_RING	_BITUL(8)
 
 /**
  * struct chan_create - make a channel (CHAN_IOC_CREATE on /dev/chan)
@@ -279,6 +286,102 @@ struct chan_set_wait {
 	__u32 ok;
 };
 
+/**
+ * DOC: Ring channels
+ *
+ * A channel made with CHAN_CREATE_RING keeps its buffer in shared pages.
+ * mmap(2) of the channel fd (MAP_SHARED, offset 0, exactly
+ * chan_ring_info.map_bytes) maps one page private to the mapping, then
+ * the shared pages: struct chan_ring_hdr, and at CHAN_RING_SLOTS_OFFSET
+ * from it @cap slots of @stride bytes, each a __u64 state word followed by
+ * the element.  The mapping is not inherited by fork(2).
+ *
+ * A slot's state holds a sequence number in its low 32 bits and a tag in
+ * its high 32 bits.  For the element at position p (positions count up
+ * from 0; slot p % cap; all arithmetic modulo 2^32):
+ *	seq 2p,   tag 0				free, for a sender at p
+ *	seq 2p,   tag CHAN_RING_TAG_WRITE | pid	being written by process pid
+ *	seq 2p+1, tag 0				holds the element of p
+ *	seq 2p+1, tag CHAN_RING_TAG_READ | pid	being read by process pid
+ *	seq 2p+1, tag CHAN_RING_TAG_SKIP	no element: a sender gave up
+ *	seq 2(p+cap), tag 0			free again, for position p+cap
+ * pid 0 is the kernel, which holds a slot only under the channel's lock;
+ * no one advances @tail or @head past a slot the kernel holds.  A sender
+ * claims the free slot at @tail with a compare-and-exchange of its state,
+ * then moves @tail on (anyone may move a hint past a slot that is no longer
+ * free); a receiver does the same at @head.  The tag is what lets the
+ * kernel repair the slots of a process that died holding them.
+ *
+ * The private page starts with a __u32 the kernel increments whenever the
+ * mapping's process closes an fd of the channel: a library that caches
+ * mappings by fd number sees it change and looks again, without a call.
+ */
+#define CHAN_RING_TAG_PID	0x3fffffffU
+#define CHAN_RING_TAG_WRITE	0x40000000U
+#define CHAN_RING_TAG_READ	0x80000000U
+#define CHAN_RING_TAG_SKIP	(CHAN_RING_TAG_WRITE | CHAN_RING_TAG_READ)
+
+/* Bits of chan_ring_hdr.waiters: who must be woken through the kernel. */
+#define CHAN_RING_W_SEND	_BITUL(0)	/* senders blocked in the kernel */
+#define CHAN_RING_W_RECV	_BITUL(1)	/* receivers blocked in the kernel */
+#define CHAN_RING_W_POLL	_BITUL(2)	/* pollers or selects wait */
+#define CHAN_RING_W_SPILL	_BITUL(3)	/* older elements wait in the kernel */
+
+/* Bits of chan_ring_hdr.closed: sends fail with EPIPE. */
+#define CHAN_RING_CLOSED	_BITUL(0)	/* closed (K1) */
+#define CHAN_RING_NO_RECV	_BITUL(1)	/* no fd may receive (K5) */
+
+/**
+ * struct chan_ring_hdr - the start of a ring channel's shared pages
+ * @tail: position senders claim next (a hint: the slots are the truth)
+ * @head: position receivers claim next (a hint)
+ * @waiters: CHAN_RING_W_* bits, written by the kernel: after a send or a
+ *	receive that finds one set, call CHAN_IOC_RING_KICK
+ * @closed: CHAN_RING_CLOSED and CHAN_RING_NO_RECV, written by the kernel
+ * @cap: the capacity, written once by the kernel
+ * @elem_size: the element size, written once by the kernel
+ * @stride: bytes per slot, written once by the kernel
+ *
+ * Every word can be written by every holder; the kernel trusts none of them.
+ */
+struct chan_ring_hdr {
+	__u32 tail;
+	__u32 pad0[15];
+	__u32 head;
+	__u32 pad1[15];
+	__u32 waiters;
+	__u32 closed;
+	__u32 cap;
+	__u32 elem_size;
+	__u32 stride;
+	__u32 pad2[11];
+};
+
+#define CHAN_RING_SLOTS_OFFSET	256
+/* Bytes per slot for elements of size esz. */
+#define CHAN_RING_STRIDE(esz)	(8 + (((esz) + 7) & ~7U))
+
+/**
+ * struct chan_ring_info - how to map a ring channel (CHAN_IOC_RING_INFO)
+ * @id: out: chan_info.id of the channel
+ * @map_bytes: out: the length to mmap(2): the private page and the
+ *	shared ones
+ * @cap: out: capacity
+ * @elem_size: out: bytes per element
+ * @stride: out: bytes per slot
+ * @reserved: out: zero
+ *
+ * Fails with ENODEV on a channel that is not a ring.
+ */
+struct chan_ring_info {
+	__u64 id;
+	__u64 map_bytes;
+	__u32 cap;
+	__u32 elem_size;
+	__u32 stride;
+	__u32 reserved[3];
+};
+
 #define CHAN_IOC_MAGIC		0xC6
 
 /* On /dev/chan */
@@ -305,5 +408,9 @@ struct chan_set_wait {
 #define CHAN_IOC_RECV		_IOW(CHAN_IOC_MAGIC, 0x12, struct chan_xfer)
 #define CHAN_IOC_CLOSE		_IO(CHAN_IOC_MAGIC, 0x13)
 #define CHAN_IOC_INFO		_IOR(CHAN_IOC_MAGIC, 0x14, struct chan_info)
+/* On a ring channel fd */
+#define CHAN_IOC_RING_INFO	_IOR(CHAN_IOC_MAGIC, 0x15, struct chan_ring_info)
+/* Hand elements and room to blocked tasks, wake pollers, refresh waiters */
+#define CHAN_IOC_RING_KICK	_IO(CHAN_IOC_MAGIC, 0x16)
 
 #endif /* _UAPI_LINUX_CHAN_H */

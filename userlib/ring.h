@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * ring.h: the fast path of ring channels (CHAN_RING), included by chan.c
+ * only.  It mirrors kmod/chan_shring.c, whose "DOC: ring channel protocol"
+ * is the reference: the layout and slot states are in <linux/chan.h>.
+ *
+ * A send claims the free slot at hdr.tail by compare-and-exchange of its
+ * state (tagged with our pid, so that the kernel can repair it if we die
+ * before we finish), checks hdr.closed, writes the element and publishes
+ * it with a release store; a receive claims the full slot at hdr.head the
+ * same way, copies the element and frees the slot with a release store.
+ * After either, a full fence and a look at hdr.waiters tell whether someone
+ * sleeps in the kernel and must be woken (CHAN_IOC_RING_KICK).  Everything
+ * else (full, empty, closed and drained, blocked tasks owed first, a slot
+ * the kernel holds, shared state that makes no sense) returns RING_SLOW,
+ * and the caller takes the ordinary ioctl, which works on the same slots.
+ *
+ * Mappings are cached per fd number in ring_tab.  A mapping's private page
+ * counts the closes of the channel's fds in this process; when it moves,
+ * the fd number may be another file's now, and CHAN_IOC_RING_INFO says
+ * whether it is still the same channel.
+ */
+#ifndef CHAN_RING_H
+#define CHAN_RING_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/chan.h>
+
+/* Not an errno: the caller must take the kernel's path. */
+#define RING_SLOW	1000000
+
+/* Claims tried before giving the kernel the job. */
+#define RING_TRIES	256
+
+/* fd numbers with a cache entry; higher ones always take the kernel's path. */
+#define RING_FDS	4096
+
+/**
+ * struct ring_map - this process's mapping of a ring channel
+ * @addr: the mapping: the private page, then the shared pages
+ * @len: its length
+ * @closes: the private page's count of closed fds of the channel
+ * @closes_seen: @closes when the fd was last known to be this channel's
+ * @id: the channel's id (CHAN_IOC_RING_INFO)
+ * @hdr: the shared header
+ * @slots: the first slot
+ * @cap: capacity, our own copy (the header's can be written by anyone)
+ * @esz: element size, our own copy
+ * @stride: bytes per slot, our own copy
+ * @tag: what our claims carry: CHAN_RING_TAG_WRITE/READ | our pid
+ */
+struct ring_map {
+	void *addr;
+	size_t len;
+	_Atomic uint32_t *closes;
+	_Atomic uint32_t closes_seen;
+	uint64_t id;
+	struct chan_ring_hdr *hdr;
+	uint8_t *slots;
+	uint32_t cap;
+	uint32_t esz;
+	uint32_t stride;
+	uint32_t tag;
+};
+
+/* ring_tab entry of an fd known not to be a mappable ring channel. */
+#define RING_NONE	((struct ring_map *)1)
+
+static _Atomic(struct ring_map *) ring_tab[RING_FDS];
+static pthread_once_t ring_once = PTHREAD_ONCE_INIT;
+
+static inline uint64_t ring_st(uint32_t tag, uint32_t seq)
+{
+	return ((uint64_t)tag << 32) | seq;
+}
+
+static inline _Atomic uint64_t *ring_state(const struct ring_map *m,
+					    uint32_t pos)
+{
+	return (_Atomic uint64_t *)(m->slots + (size_t)(pos % m->cap) * m->stride);
+}
+
+static inline void *ring_data(const struct ring_map *m, uint32_t pos)
+{
+	return (uint8_t *)ring_state(m, pos) + sizeof(uint64_t);
+}
+
+static inline _Atomic uint32_t *ring_word(uint32_t *w)
+{
+	return (_Atomic uint32_t *)w;
+}
+
+/* Another process's claim (not the kernel's, not SKIP): hints pass it. */
+static inline int ring_user_claim(uint32_t tag, uint32_t kind)
+{
+	return (tag & ~CHAN_RING_TAG_PID) == kind && (tag & CHAN_RING_TAG_PID);
+}
+
+static inline void ring_hint_step(uint32_t *hint, uint32_t pos)
+{
+	atomic_compare_exchange_strong(ring_word(hint), &pos, pos + 1);
+}
+
+static inline uint32_t ring_waiters(const struct ring_map *m)
+{
+	return atomic_load_explicit(ring_word(&m->hdr->waiters),
+				    memory_order_relaxed);
+}
+
+static inline void ring_kick(int fd)
+{
+	ioctl(fd, CHAN_IOC_RING_KICK);
+}
+
+/*
+ * Enter the kernel first if it has tasks that @bits says are owed before us;
+ * once they are served (the kick), the fast path may go on.
+ */
+static inline int ring_owed(int fd, const struct ring_map *m, uint32_t bits)
+{
+	if (!(ring_waiters(m) & bits))
+		return 0;
+	ring_kick(fd);
+	return (ring_waiters(m) & bits) != 0;
+}
+
+/* After moving an element: wake whoever sleeps in the kernel (pair 1). */
+static inline void ring_wake(int fd, const struct ring_map *m, uint32_t bits)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ring_waiters(m) & bits)
+		ring_kick(fd);
+}
+
+/*
+ * A non-blocking call that found the ring full (empty) may say EAGAIN on
+ * its own only if the kernel has nothing for it either: no put-back
+ * elements, nobody blocked on the other side, not closed (B1).
+ */
+static inline int ring_would_block(const struct ring_map *m, uint32_t bits)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if ((ring_waiters(m) & bits) ||
+	    atomic_load_explicit(ring_word(&m->hdr->closed),
+				 memory_order_relaxed))
+		return RING_SLOW;
+	return -EAGAIN;
+}
+
+/* 0 sent; -EPIPE closed; -EAGAIN full (@nonblock); RING_SLOW: ask the kernel. */
+static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
+			    int nonblock)
+{
+	struct chan_ring_hdr *h = m->hdr;
+	int i;
+
+	if (ring_owed(fd, m, CHAN_RING_W_SEND))
+		return RING_SLOW;
+	/* Closed already: no slot to claim and give up (K2). */
+	if (atomic_load_explicit(ring_word(&h->closed), memory_order_acquire))
+		return -EPIPE;
+	for (i = 0; i < RING_TRIES; i++) {
+		uint32_t t = atomic_load_explicit(ring_word(&h->tail),
+						  memory_order_relaxed);
+		_Atomic uint64_t *st = ring_state(m, t);
+		uint64_t s = atomic_load_explicit(st, memory_order_acquire);
+		uint32_t tag = (uint32_t)(s >> 32);
+		int32_t d = (int32_t)((uint32_t)s - 2 * t);
+
+		if (d < 0)	/* full */
+			return nonblock ? ring_would_block(m, CHAN_RING_W_RECV |
+							   CHAN_RING_W_SEND)
+					: RING_SLOW;
+		if (d > 0 || ring_user_claim(tag, CHAN_RING_TAG_WRITE)) {
+			ring_hint_step(&h->tail, t);
+			continue;
+		}
+		if (tag)
+			return RING_SLOW;	/* the kernel holds it */
+		if (!atomic_compare_exchange_strong(st, &s,
+				ring_st(CHAN_RING_TAG_WRITE | m->tag, 2 * t)))
+			continue;
+		ring_hint_step(&h->tail, t);
+		/* Pair 2: the claim before the look at closed. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(ring_word(&h->closed),
+					 memory_order_relaxed)) {
+			atomic_store_explicit(st, ring_st(CHAN_RING_TAG_SKIP,
+							  2 * t + 1),
+					      memory_order_release);
+			ring_wake(fd, m, ~0U);
+			return -EPIPE;
+		}
+		if (m->esz)
+			memcpy(ring_data(m, t), elem, m->esz);
+		atomic_store_explicit(st, ring_st(0, 2 * t + 1),
+				      memory_order_release);
+		ring_wake(fd, m, CHAN_RING_W_RECV | CHAN_RING_W_POLL);
+		return 0;
+	}
+	return RING_SLOW;
+}
+
+/*
+ * 1 received; -EAGAIN empty (@nonblock); RING_SLOW: ask the kernel (also
+ * for "closed and drained").
+ */
+static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
+			    int nonblock)
+{
+	struct chan_ring_hdr *h = m->hdr;
+	int i;
+
+	if (ring_owed(fd, m, CHAN_RING_W_RECV | CHAN_RING_W_SPILL))
+		return RING_SLOW;
+	for (i = 0; i < RING_TRIES; i++) {
+		uint32_t p = atomic_load_explicit(ring_word(&h->head),
+						  memory_order_relaxed);
+		_Atomic uint64_t *st = ring_state(m, p);
+		uint64_t s = atomic_load_explicit(st, memory_order_acquire);
+		uint32_t tag = (uint32_t)(s >> 32);
+		int32_t d = (int32_t)((uint32_t)s - (2 * p + 1));
+
+		if (d < 0)	/* empty, or the oldest still being written */
+			return nonblock ? ring_would_block(m, CHAN_RING_W_SEND |
+							   CHAN_RING_W_SPILL)
+					: RING_SLOW;
+		if (!d && tag == CHAN_RING_TAG_SKIP) {
+			if (atomic_compare_exchange_strong(st, &s,
+					ring_st(0, 2 * (p + m->cap))))
+				ring_hint_step(&h->head, p);
+			continue;
+		}
+		if (d > 0 || ring_user_claim(tag, CHAN_RING_TAG_READ)) {
+			ring_hint_step(&h->head, p);
+			continue;
+		}
+		if (tag)
+			return RING_SLOW;	/* the kernel holds it */
+		if (!atomic_compare_exchange_strong(st, &s,
+				ring_st(CHAN_RING_TAG_READ | m->tag, 2 * p + 1)))
+			continue;
+		ring_hint_step(&h->head, p);
+		if (m->esz)
+			memcpy(elem, ring_data(m, p), m->esz);
+		atomic_store_explicit(st, ring_st(0, 2 * (p + m->cap)),
+				      memory_order_release);
+		ring_wake(fd, m, CHAN_RING_W_SEND | CHAN_RING_W_POLL);
+		return 1;
+	}
+	return RING_SLOW;
+}
+
+/* After fork(2) the mappings are gone (VM_DONTCOPY): forget them. */
+static void ring_atfork_child(void)
+{
+	int fd;
+
+	for (fd = 0; fd < RING_FDS; fd++) {
+		struct ring_map *m = atomic_exchange(&ring_tab[fd], NULL);
+
+		if (m && m != RING_NONE)
+			free(m);
+	}
+}
+
+static void ring_init_once(void)
+{
+	pthread_atfork(NULL, NULL, ring_atfork_child);
+}
+
+static void ring_unmap(struct ring_map *m)
+{
+	if (m && m != RING_NONE) {
+		munmap(m->addr, m->len);
+		free(m);
+	}
+}
+
+/*
+ * Map @fd if it is a ring channel this fd may map.  NULL with *cacheable
+ * set: it is not (another channel, a send- or receive-only fd, not a
+ * channel); NULL otherwise: try again another time.
+ */
+static struct ring_map *ring_map_fd(int fd, int *cacheable)
+{
+	struct chan_ring_info ri = { 0 };
+	struct ring_map *m;
+	void *addr;
+	long page = sysconf(_SC_PAGESIZE);
+
+	*cacheable = 0;
+	if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) < 0) {
+		*cacheable = errno == ENODEV || errno == ENOTTY;
+		return NULL;
+	}
+	pthread_once(&ring_once, ring_init_once);
+	addr = mmap(NULL, ri.map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	if (addr == MAP_FAILED) {
+		/*
+		 * A send- or receive-only fd (EACCES), or no budget left for
+		 * the mapping (EMFILE, ENOMEM): the kernel serves this fd.
+		 */
+		*cacheable = 1;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		munmap(addr, ri.map_bytes);
+		return NULL;
+	}
+	m->addr = addr;
+	m->len = ri.map_bytes;
+	m->closes = addr;
+	atomic_init(&m->closes_seen, atomic_load(m->closes));
+	m->id = ri.id;
+	m->hdr = (struct chan_ring_hdr *)((uint8_t *)addr + page);
+	m->slots = (uint8_t *)m->hdr + CHAN_RING_SLOTS_OFFSET;
+	m->cap = ri.cap;
+	m->esz = ri.elem_size;
+	m->stride = ri.stride;
+	m->tag = (uint32_t)getpid() & CHAN_RING_TAG_PID;
+	return m;
+}
+
+/* Set @fd's entry to @m (NULL: unknown), unmapping what it held. */
+static void ring_set(int fd, struct ring_map *m)
+{
+	if (fd < 0 || fd >= RING_FDS) {
+		ring_unmap(m);
+		return;
+	}
+	ring_unmap(atomic_exchange(&ring_tab[fd], m));
+}
+
+/*
+ * A close was seen: whether fd @fd is still @old's channel.  If not, its
+ * entry goes and the mapping is unmapped.
+ */
+static int ring_lookup_keep(int fd, struct ring_map *old)
+{
+	uint32_t closes = atomic_load(old->closes);
+	struct chan_ring_info ri = { 0 };
+
+	if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) == 0 && ri.id == old->id) {
+		atomic_store(&old->closes_seen, closes);
+		return 1;
+	}
+	if (atomic_compare_exchange_strong(&ring_tab[fd], &old, NULL))
+		ring_unmap(old);
+	return 0;
+}
+
+/* The slow half of ring_get(): first use of @fd, or a close was seen. */
+static struct ring_map *ring_lookup(int fd, struct ring_map *old)
+{
+	struct ring_map *m;
+	int cacheable;
+
+	if (old && ring_lookup_keep(fd, old))
+		return old;
+	m = ring_map_fd(fd, &cacheable);
+	old = NULL;
+	if (!m) {
+		if (cacheable)
+			atomic_compare_exchange_strong(&ring_tab[fd], &old,
+						       RING_NONE);
+		return NULL;
+	}
+	if (!atomic_compare_exchange_strong(&ring_tab[fd], &old, m)) {
+		/* Another thread mapped it first: use that. */
+		ring_unmap(m);
+		return old == RING_NONE ? NULL : old;
+	}
+	return m;
+}
+
+/*
+ * Unmap what fds closed since left behind: a mapping holds its channel and
+ * the channel's charge until it goes.  Called before a channel is made, so
+ * that closed channels do not count against the budget; a process that
+ * closes ring fds and makes no channel keeps them until it uses the fd
+ * numbers again.
+ */
+static void ring_sweep(void)
+{
+	int fd;
+
+	for (fd = 0; fd < RING_FDS; fd++) {
+		struct ring_map *m = atomic_load_explicit(&ring_tab[fd],
+							  memory_order_acquire);
+
+		if (m && m != RING_NONE &&
+		    atomic_load(m->closes) != atomic_load(&m->closes_seen))
+			ring_lookup_keep(fd, m);
+	}
+}
+
+/* This process's mapping of ring channel @fd, or NULL: take the kernel's path. */
+static inline struct ring_map *ring_get(int fd)
+{
+	struct ring_map *m;
+
+	if (fd < 0 || fd >= RING_FDS)
+		return NULL;
+	m = atomic_load_explicit(&ring_tab[fd], memory_order_acquire);
+	if (m == RING_NONE)
+		return NULL;
+	if (m && atomic_load_explicit(m->closes, memory_order_relaxed) ==
+		 atomic_load_explicit(&m->closes_seen, memory_order_relaxed))
+		return m;
+	return ring_lookup(fd, m);
+}
+
+#endif /* CHAN_RING_H */

@@ -377,6 +377,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_shring_commit_tail);
 void chan_shring_cancel_tail(struct chan_shring *sh)
 {
 	sh->wheld = false;
+	/* Pairs with a claimer's cmpxchg: free again, as it was. */
 	smp_store_release(chan_shring_state(sh, sh->wpos),
 			  chan_st(0, 2 * sh->wpos));
 }
@@ -453,6 +454,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_shring_commit_head);
 void chan_shring_cancel_head(struct chan_shring *sh)
 {
 	sh->rheld = false;
+	/* Pairs with a claimer's cmpxchg: full again, element untouched. */
 	smp_store_release(chan_shring_state(sh, sh->rpos),
 			  chan_st(0, 2 * sh->rpos + 1));
 }
@@ -513,6 +515,7 @@ void chan_shring_want(struct chan_shring *sh, u32 bits)
 
 	if ((w & bits) != bits)
 		WRITE_ONCE(sh->hdr->waiters, w | bits);
+	/* Pair 1: the bit before the look; the fast path fences after its move. */
 	smp_mb();
 }
 
@@ -525,6 +528,7 @@ void chan_shring_set_waiters(struct chan_shring *sh, u32 bits)
 {
 	if (READ_ONCE(sh->hdr->waiters) != bits)
 		WRITE_ONCE(sh->hdr->waiters, bits);
+	/* Pair 1, as in chan_shring_want(). */
 	smp_mb();
 }
 
@@ -538,6 +542,7 @@ void chan_shring_set_waiters(struct chan_shring *sh, u32 bits)
 void chan_shring_set_closed(struct chan_shring *sh, u32 bits)
 {
 	WRITE_ONCE(sh->hdr->closed, READ_ONCE(sh->hdr->closed) | bits);
+	/* Pair 2: closed before the look at the slots (drained?). */
 	smp_mb();
 }
 

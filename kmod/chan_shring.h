@@ -43,7 +43,7 @@ struct chan_shring {
 	u32 rpos;
 	bool wheld;
 	bool rheld;
-	struct mutex maps_lock;
+	struct mutex maps_lock;	/* guards @maps */
 	struct list_head maps;
 };
 

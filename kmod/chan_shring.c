@@ -6,10 +6,10 @@
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
-#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -31,8 +31,8 @@
  * channels"): each slot has a 64-bit state word, a sequence number and a
  * tag, changed only by compare-and-exchange when claimed and by a release
  * store when handed on.  The queue is Vyukov's bounded MPMC queue, with the
- * claim moved from the index to the slot, so that the claimer's pid is
- * written in the same atomic step and a dead claimer can be found (M3).
+ * claim moved from the index to the slot, so that the claimer's mapping
+ * is written in the same atomic step and a dead claimer can be found (M3).
  *
  * Who writes what:
  *	slot state	senders and receivers (claim: cmpxchg; hand on: release)
@@ -42,7 +42,7 @@
  *	hdr.closed	the kernel, under chan.lock
  *
  * The kernel's own operations (ioctls, read/write, select, poll, close,
- * put-back) use the same slots under chan.lock, with pid 0 in the tag, so
+ * put-back) use the same slots under chan.lock, with tag 0 in the state, so
  * any mix of paths is one queue (M2).  Elements are only ever in the slots
  * or in the kernel's spill of put-backs (chan.spill), never in a second
  * buffer; while the spill holds any, CHAN_RING_W_SPILL sends receivers to
@@ -90,33 +90,46 @@
  * chan.lock held, nor chan.lock with it.  The repair and chan_shring_tidy()
  * need no lock: each of their steps is one cmpxchg.
  *
- * Repair (M3): a process that dies between a claim and its release leaves
- * a slot tagged with its pid.  When its mapping goes (exit, exec, munmap),
- * chan_shring_vm_close() turns its half-written slots into SKIP (the
- * element was not sent) and its half-read slots into free ones (the
- * element went with the receiver, as if its receive had returned), then
- * kicks the channel.  Mappings are not inherited by fork(2)
- * (VM_DONTCOPY), so a mapping's pid is the pid of every task that can use
- * it.  A slot the kernel holds is never left behind: it is taken and
- * given back within one hold of chan.lock.
+ * Repair (M3): every mapping has a tag of its own (chan_shring_map.tag,
+ * from chan_shring_tags, told to its holder in the private page, struct
+ * chan_ring_own), and the claims made through a mapping carry it.  A
+ * process that dies between a claim and its release leaves a slot with
+ * its mapping's tag.  When that mapping goes (exit, exec, munmap),
+ * chan_shring_vm_close() turns the slots claimed through it for writing
+ * into SKIP (the element was not sent) and those claimed for reading into
+ * free ones (the element went with the receiver, as if its receive had
+ * returned), then kicks the channel.  The tag is the mapping's, not the
+ * process's: a process maps a channel once per fd it uses, and unmaps one
+ * of them while its other threads are inside claims made through another
+ * (libchan does, when an fd number is reused or two threads map an fd at
+ * once); a repair by process would free those slots under them, and a
+ * receiver would copy the sender's next element, newer than the ones
+ * still queued (R1), and then see it again (R5).  Mappings are not
+ * inherited by fork(2) (VM_DONTCOPY), so only the tasks of the process
+ * that made a mapping can claim through it.  A slot the kernel holds is
+ * never left behind: it is taken and given back within one hold of
+ * chan.lock.
  */
 
 /* Attempts at a claim before the kernel reports full or empty (M4). */
 #define CHAN_SHRING_TRIES	64
 
+/* The tags of the live mappings of every ring channel: 1..CHAN_RING_TAG_PID. */
+static DEFINE_IDA(chan_shring_tags);
+
 /**
  * struct chan_shring_map - one mapping of a ring channel's pages
  * @node: in chan_shring.maps
  * @mm: the address space it is in, compared only
- * @tgid: the pid its tasks write in their claims
- * @page: the page private to the mapping; its first word counts the fds of
- *	the channel that the mapping's process closed
+ * @tag: what the claims made through it carry, never 0 (the kernel's)
+ * @page: the page private to the mapping, struct chan_ring_own: the fds
+ *	of the channel that the mapping's process closed, and @tag
  * @charge: what the page and this struct cost the budget of the mapper
  */
 struct chan_shring_map {
 	struct list_head node;
 	struct mm_struct *mm;
-	u32 tgid;
+	u32 tag;
 	struct page *page;
 	struct chan_charge charge;
 };
@@ -547,24 +560,25 @@ void chan_shring_set_closed(struct chan_shring *sh, u32 bits)
 }
 
 /*
- * Undo what the dead process @tgid left half done (M3): a slot it was
- * writing becomes SKIP, one it was reading becomes free.  Without
- * chan.lock (a cmpxchg per slot; the kernel's own claims carry pid 0).
+ * Undo what the claims of the mapping with tag @tag left half done (M3):
+ * a slot being written through it becomes SKIP, one being read becomes
+ * free.  Without chan.lock (a cmpxchg per slot; the kernel's own claims
+ * carry tag 0, which no mapping has).
  */
-static void chan_shring_repair(struct chan_shring *sh, u32 tgid)
+static void chan_shring_repair(struct chan_shring *sh, u32 tag)
 {
 	u32 i;
 
-	if (!tgid || tgid > CHAN_RING_TAG_PID)
+	if (!tag || tag > CHAN_RING_TAG_PID)
 		return;
 	for (i = 0; i < sh->cap; i++) {
 		u64 *st = chan_shring_state(sh, i);
 		u64 s = READ_ONCE(*st);
 		u32 seq = chan_st_seq(s);
 
-		if (chan_st_tag(s) == (CHAN_RING_TAG_WRITE | tgid))
+		if (chan_st_tag(s) == (CHAN_RING_TAG_WRITE | tag))
 			cmpxchg64(st, s, chan_st(CHAN_RING_TAG_SKIP, seq + 1));
-		else if (chan_st_tag(s) == (CHAN_RING_TAG_READ | tgid))
+		else if (chan_st_tag(s) == (CHAN_RING_TAG_READ | tag))
 			cmpxchg64(st, s, chan_st(0, seq - 1 + 2 * sh->cap));
 		if (!(i % 4096))
 			cond_resched();
@@ -599,10 +613,10 @@ void chan_shring_fd_closed(struct chan_shring *sh)
 		return;
 	mutex_lock(&sh->maps_lock);
 	list_for_each_entry(map, &sh->maps, node) {
-		u32 *closes = page_address(map->page);
+		struct chan_ring_own *own = page_address(map->page);
 
 		if (map->mm == current->mm)
-			WRITE_ONCE(*closes, READ_ONCE(*closes) + 1);
+			WRITE_ONCE(own->closes, READ_ONCE(own->closes) + 1);
 	}
 	mutex_unlock(&sh->maps_lock);
 }
@@ -632,14 +646,16 @@ static void chan_shring_vm_close(struct vm_area_struct *vma)
 	mutex_lock(&sh->maps_lock);
 	list_del(&map->node);
 	mutex_unlock(&sh->maps_lock);
-	chan_shring_repair(sh, map->tgid);
+	chan_shring_repair(sh, map->tag);
+	/* Only now: a new mapping with this tag must find no claim of it. */
+	ida_free(&chan_shring_tags, map->tag);
 	chan_kick(ch);
 	put_page(map->page);
 	chan_charge_drop(&map->charge);
 	kfree(map);
 }
 
-/* One mapping, one pid: no partial unmap, no move. */
+/* One mapping, one tag: no partial unmap, no move. */
 static int chan_shring_vm_may_split(struct vm_area_struct *vma,
 				    unsigned long addr)
 {
@@ -676,6 +692,7 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 {
 	struct chan_shring *sh = ch->ring.sh;
 	struct chan_shring_map *map;
+	struct chan_ring_own *own;
 	struct file *file;
 	unsigned int i;
 	int err;
@@ -697,12 +714,21 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 	map->page = alloc_page(CHAN_GFP | __GFP_ZERO);
 	if (!map->page)
 		goto uncharge;
+	err = ida_alloc_range(&chan_shring_tags, 1, CHAN_RING_TAG_PID,
+			      CHAN_GFP);
+	if (err < 0) {
+		err = -ENOMEM;
+		goto free_page;
+	}
+	map->tag = err;
+	own = page_address(map->page);
+	own->tag = map->tag;
 	chan_get(ch);
 	file = anon_inode_getfile("[chan-ring]", &chan_shring_fops, ch, O_RDWR);
 	if (IS_ERR(file)) {
 		chan_put(ch);
 		err = PTR_ERR(file);
-		goto free_page;
+		goto free_tag;
 	}
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY |
@@ -714,11 +740,10 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 	if (err) {
 		/* mmap_region() unmaps what was inserted. */
 		fput(file);
-		goto free_page;
+		goto free_tag;
 	}
 
 	map->mm = vma->vm_mm;
-	map->tgid = task_tgid_vnr(current);
 	vma->vm_private_data = map;
 	vma->vm_ops = &chan_shring_vm_ops;
 	vma_set_file(vma, file);
@@ -728,6 +753,8 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 	mutex_unlock(&sh->maps_lock);
 	return 0;
 
+free_tag:
+	ida_free(&chan_shring_tags, map->tag);
 free_page:
 	put_page(map->page);
 uncharge:

@@ -5,10 +5,11 @@
  * is the reference: the layout and slot states are in <linux/chan.h>.
  *
  * A send claims the free slot at hdr.tail by compare-and-exchange of its
- * state (tagged with our pid, so that the kernel can repair it if we die
- * before we finish), checks hdr.closed, writes the element and publishes
- * it with a release store; a receive claims the full slot at hdr.head the
- * same way, copies the element and frees the slot with a release store.
+ * state (tagged with the mapping's own tag, so that the kernel can repair
+ * it if we die before we finish), checks hdr.closed, writes the element
+ * and publishes it with a release store; a receive claims the full slot at
+ * hdr.head the same way, copies the element and frees the slot with a
+ * release store.
  * After either, a full fence and a look at hdr.waiters tell whether someone
  * sleeps in the kernel and must be woken (CHAN_IOC_RING_KICK).  Everything
  * else (full, empty, closed and drained, blocked tasks owed first, a slot
@@ -55,7 +56,9 @@
  * @cap: capacity, our own copy (the header's can be written by anyone)
  * @esz: element size, our own copy
  * @stride: bytes per slot, our own copy
- * @tag: what our claims carry: CHAN_RING_TAG_WRITE/READ | our pid
+ * @tag: what our claims carry: CHAN_RING_TAG_WRITE/READ | this mapping's
+ *	tag (chan_ring_own.tag; another mapping's, even of this process, could
+ *	be repaired under us when that mapping goes)
  */
 struct ring_map {
 	void *addr;
@@ -320,7 +323,7 @@ static struct ring_map *ring_map_fd(int fd, int *cacheable)
 	}
 	m->addr = addr;
 	m->len = ri.map_bytes;
-	m->closes = addr;
+	m->closes = (_Atomic uint32_t *)&((struct chan_ring_own *)addr)->closes;
 	atomic_init(&m->closes_seen, atomic_load(m->closes));
 	m->id = ri.id;
 	m->hdr = (struct chan_ring_hdr *)((uint8_t *)addr + page);
@@ -328,7 +331,7 @@ static struct ring_map *ring_map_fd(int fd, int *cacheable)
 	m->cap = ri.cap;
 	m->esz = ri.elem_size;
 	m->stride = ri.stride;
-	m->tag = (uint32_t)getpid() & CHAN_RING_TAG_PID;
+	m->tag = ((struct chan_ring_own *)addr)->tag & CHAN_RING_TAG_PID;
 	return m;
 }
 

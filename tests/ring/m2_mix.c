@@ -77,7 +77,8 @@ static int recv_some(int fd, uint64_t *v, int how)
 	case 0:
 		return chan_recv(fd, v);
 	case 1:
-		return ioctl(fd, CHAN_IOC_RECV, &x) < 0 ? -errno : 1;
+		ret = ioctl(fd, CHAN_IOC_RECV, &x);
+		return ret < 0 ? -errno : ret;
 	case 2:
 		r = read(fd, v, 4 * sizeof(*v));
 		return r < 0 ? -errno : (int)(r / sizeof(*v));
@@ -106,6 +107,8 @@ static void *consumer(void *arg)
 	for (k = 0; k < SENDERS; k++)
 		last[k] = -1;
 	for (;; i++) {
+		for (k = 0; k < 4; k++)
+			v[k] = ~0ULL;	/* nothing received yet */
 		r = recv_some(fd, v, i % 5);
 		if (r == 0)
 			break;
@@ -114,7 +117,11 @@ static void *consumer(void *arg)
 			uint32_t w = v[k] >> 32, seq = (uint32_t)v[k];
 
 			CHECK("R5", w < SENDERS && seq < n);
-			CHECK("R1", (long)seq > last[w]);
+			if ((long)seq <= last[w])
+				check_fail(__FILE__, __LINE__, "R1",
+					   "sender %u: element %u after %ld (call kind %ld, %d of %d; received %d times before)",
+					   w, seq, last[w], i % 5, k + 1, r,
+					   atomic_load(&got[w][seq]));
 			last[w] = seq;
 			CHECK_EQ("R5", atomic_fetch_add(&got[w][seq], 1), 0);
 		}

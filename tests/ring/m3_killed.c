@@ -28,14 +28,6 @@ struct ledger {
 static struct ledger *led;
 static int ch;
 
-static _Atomic uint64_t *slot_state(uint8_t *map, uint32_t pos)
-{
-	struct chan_ring_info ri = ring_info_of(ch);
-	uint8_t *slots = map + sysconf(_SC_PAGESIZE) + CHAN_RING_SLOTS_OFFSET;
-
-	return (_Atomic uint64_t *)(slots + (size_t)(pos % ri.cap) * ri.stride);
-}
-
 /* A child that claims the slot at @pos as @kind and dies holding it. */
 static void die_holding(uint32_t pos, uint32_t kind, uint32_t seq)
 {
@@ -44,9 +36,11 @@ static void die_holding(uint32_t pos, uint32_t kind, uint32_t seq)
 
 	if (!pid) {
 		uint8_t *map = ring_map_of(ch, &len);
-		_Atomic uint64_t *st = slot_state(map, pos);
+		_Atomic uint64_t *st = ring_slot_state(ch, map, pos);
 		uint64_t s = ((uint64_t)0 << 32) | seq;
-		uint64_t claim = ((uint64_t)(kind | getpid()) << 32) | seq;
+		/* The tag of the mapping the claim is made through. */
+		uint32_t tag = ((struct chan_ring_own *)map)->tag;
+		uint64_t claim = ((uint64_t)(kind | tag) << 32) | seq;
 
 		if (!atomic_compare_exchange_strong(st, &s, claim))
 			_exit(3);

@@ -44,6 +44,16 @@ static inline uint8_t *ring_map_of(int ch, size_t *len)
 	return p;
 }
 
+/* The state word of the slot at position @pos in mapping @map of @ch. */
+static inline _Atomic uint64_t *ring_slot_state(int ch, uint8_t *map,
+						uint32_t pos)
+{
+	struct chan_ring_info ri = ring_info_of(ch);
+	uint8_t *slots = map + sysconf(_SC_PAGESIZE) + CHAN_RING_SLOTS_OFFSET;
+
+	return (_Atomic uint64_t *)(slots + (size_t)(pos % ri.cap) * ri.stride);
+}
+
 /* An element that says who sent it and its number in that sender's stream. */
 static inline uint64_t ring_elem(uint32_t who, uint32_t seq)
 {

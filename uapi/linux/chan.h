@@ -300,23 +300,25 @@ struct chan_set_wait {
  * its high 32 bits.  For the element at position p (positions count up
  * from 0; slot p % cap; all arithmetic modulo 2^32):
  *	seq 2p,   tag 0				free, for a sender at p
- *	seq 2p,   tag CHAN_RING_TAG_WRITE | pid	being written by process pid
+ *	seq 2p,   tag CHAN_RING_TAG_WRITE | own	being written through mapping own
  *	seq 2p+1, tag 0				holds the element of p
- *	seq 2p+1, tag CHAN_RING_TAG_READ | pid	being read by process pid
+ *	seq 2p+1, tag CHAN_RING_TAG_READ | own	being read through mapping own
  *	seq 2p+1, tag CHAN_RING_TAG_SKIP	no element: a sender gave up
  *	seq 2(p+cap), tag 0			free again, for position p+cap
- * pid 0 is the kernel, which holds a slot only under the channel's lock;
+ * own is chan_ring_own.tag of the mapping the claim was made through; 0 is
+ * the kernel, which holds a slot only under the channel's lock;
  * no one advances @tail or @head past a slot the kernel holds.  A sender
  * claims the free slot at @tail with a compare-and-exchange of its state,
  * then moves @tail on (anyone may move a hint past a slot that is no longer
  * free); a receiver does the same at @head.  The tag is what lets the
- * kernel repair the slots of a process that died holding them.
+ * kernel repair the slots a mapping's claims left half done when the
+ * mapping goes (its process died, exec'd or unmapped it); a claim must
+ * carry the tag of the mapping it is made through, or it may be repaired
+ * while it is still in progress.
  *
- * The private page starts with a __u32 the kernel increments whenever the
- * mapping's process closes an fd of the channel: a library that caches
- * mappings by fd number sees it change and looks again, without a call.
+ * The private page starts with struct chan_ring_own.
  */
-#define CHAN_RING_TAG_PID	0x3fffffffU
+#define CHAN_RING_TAG_PID	0x3fffffffU	/* the mapping's own tag */
 #define CHAN_RING_TAG_WRITE	0x40000000U
 #define CHAN_RING_TAG_READ	0x80000000U
 #define CHAN_RING_TAG_SKIP	(CHAN_RING_TAG_WRITE | CHAN_RING_TAG_READ)
@@ -330,6 +332,20 @@ struct chan_set_wait {
 /* Bits of chan_ring_hdr.closed: sends fail with EPIPE. */
 #define CHAN_RING_CLOSED	_BITUL(0)	/* closed (K1) */
 #define CHAN_RING_NO_RECV	_BITUL(1)	/* no fd may receive (K5) */
+
+/**
+ * struct chan_ring_own - the start of a mapping's private page
+ * @closes: incremented by the kernel whenever the mapping's process closes
+ *	an fd of the channel: a library that caches mappings by fd number
+ *	sees it change and looks again, without a call
+ * @tag: what claims made through this mapping carry in the
+ *	CHAN_RING_TAG_PID bits of a slot's tag; never 0, and no other live
+ *	mapping of any ring channel has it; written once by the kernel
+ */
+struct chan_ring_own {
+	__u32 closes;
+	__u32 tag;
+};
 
 /**
  * struct chan_ring_hdr - the start of a ring channel's shared pages

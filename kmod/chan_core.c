@@ -1254,6 +1254,27 @@ static void chan_end_waiters(struct chan *ch, bool receivers)
 			   EPOLLHUP | EPOLLERR);
 }
 
+/**
+ * chan_watch() - an entry of its own now waits on @ch's poll_wq
+ * @ch: the channel
+ *
+ * A select set's case hooks its wait-queue entry onto the channel without
+ * going through chan_file_poll().  A ring channel's fast path wakes the
+ * poll_wq only while CHAN_RING_W_POLL is up, so the bit goes up here,
+ * before the caller first looks at the channel: a fast-path send or receive
+ * that the look misses sees the bit and kicks (P1, M2; otherwise the set's
+ * waiter would sleep through it).  chan_kick() keeps the bit while the
+ * entry stays (chan_ring_waiters_now()).
+ */
+void chan_watch(struct chan *ch)
+{
+	if (!ch->ring.sh)
+		return;
+	spin_lock(&ch->lock);
+	chan_ring_want(&ch->ring, CHAN_RING_W_POLL);
+	spin_unlock(&ch->lock);
+}
+
 /* Who waits in the kernel now, for a ring channel's fast path. */
 static u32 chan_ring_waiters_now(struct chan *ch)
 {

@@ -251,6 +251,7 @@ void chan_buf_free(void *buf, struct chan_charge *c);
 struct chan *chan_alloc(u32 elem_size, u32 cap, kuid_t uid);
 struct chan *chan_alloc_ring(u32 elem_size, u32 cap, kuid_t uid);
 void chan_kick(struct chan *ch);
+void chan_watch(struct chan *ch);
 void chan_get(struct chan *ch);
 void chan_put(struct chan *ch);
 

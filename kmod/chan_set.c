@@ -414,6 +414,8 @@ static long chan_ioctl_set_add(struct chan_set *set,
 	}
 	c->id = id;
 	add_wait_queue(&ch->poll_wq, &c->wait);
+	/* Before the first look below: a ring's fast path must kick (P1). */
+	chan_watch(ch);
 	/*
 	 * It may be ready already, with no wake-up to come: the first wait
 	 * looks at it once (L6).

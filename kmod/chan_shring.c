@@ -114,7 +114,7 @@
 /* Attempts at a claim before the kernel reports full or empty (M4). */
 #define CHAN_SHRING_TRIES	64
 
-/* The tags of the live mappings of every ring channel: 1..CHAN_RING_TAG_PID. */
+/* The tags of the live mappings of every ring channel: 1..CHAN_RING_TAG_OWN. */
 static DEFINE_IDA(chan_shring_tags);
 
 /**
@@ -163,7 +163,7 @@ static void *chan_shring_data(const struct chan_shring *sh, u32 pos)
 /* A user's claim (not the kernel's, not SKIP): a hint may pass it. */
 static bool chan_user_claim(u32 tag, u32 kind)
 {
-	return (tag & ~CHAN_RING_TAG_PID) == kind && (tag & CHAN_RING_TAG_PID);
+	return (tag & ~CHAN_RING_TAG_OWN) == kind && (tag & CHAN_RING_TAG_OWN);
 }
 
 /* Move hint @hint from @pos to @pos + 1, unless someone did already. */
@@ -569,7 +569,7 @@ static void chan_shring_repair(struct chan_shring *sh, u32 tag)
 {
 	u32 i;
 
-	if (!tag || tag > CHAN_RING_TAG_PID)
+	if (!tag || tag > CHAN_RING_TAG_OWN)
 		return;
 	for (i = 0; i < sh->cap; i++) {
 		u64 *st = chan_shring_state(sh, i);
@@ -714,7 +714,7 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 	map->page = alloc_page(CHAN_GFP | __GFP_ZERO);
 	if (!map->page)
 		goto uncharge;
-	err = ida_alloc_range(&chan_shring_tags, 1, CHAN_RING_TAG_PID,
+	err = ida_alloc_range(&chan_shring_tags, 1, CHAN_RING_TAG_OWN,
 			      CHAN_GFP);
 	if (err < 0) {
 		err = -ENOMEM;

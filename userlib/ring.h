@@ -104,7 +104,7 @@ static inline _Atomic uint32_t *ring_word(uint32_t *w)
 /* Another process's claim (not the kernel's, not SKIP): hints pass it. */
 static inline int ring_user_claim(uint32_t tag, uint32_t kind)
 {
-	return (tag & ~CHAN_RING_TAG_PID) == kind && (tag & CHAN_RING_TAG_PID);
+	return (tag & ~CHAN_RING_TAG_OWN) == kind && (tag & CHAN_RING_TAG_OWN);
 }
 
 static inline void ring_hint_step(uint32_t *hint, uint32_t pos)
@@ -331,7 +331,7 @@ static struct ring_map *ring_map_fd(int fd, int *cacheable)
 	m->cap = ri.cap;
 	m->esz = ri.elem_size;
 	m->stride = ri.stride;
-	m->tag = ((struct chan_ring_own *)addr)->tag & CHAN_RING_TAG_PID;
+	m->tag = ((struct chan_ring_own *)addr)->tag & CHAN_RING_TAG_OWN;
 	return m;
 }
 

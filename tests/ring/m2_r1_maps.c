@@ -111,7 +111,7 @@ static void exact(void)
 	tag_a = ((struct chan_ring_own *)a)->tag;
 	tag_b = ((struct chan_ring_own *)b)->tag;
 	CHECK("M3", tag_a && tag_b && tag_a != tag_b &&
-	      tag_a <= CHAN_RING_TAG_PID && tag_b <= CHAN_RING_TAG_PID);
+	      tag_a <= CHAN_RING_TAG_OWN && tag_b <= CHAN_RING_TAG_OWN);
 
 	/* Claim element 0 for reading through a, as ring_recv() does. */
 	st = ring_slot_state(ch, a, 0);

@@ -318,7 +318,7 @@ struct chan_set_wait {
  *
  * The private page starts with struct chan_ring_own.
  */
-#define CHAN_RING_TAG_PID	0x3fffffffU	/* the mapping's own tag */
+#define CHAN_RING_TAG_OWN	0x3fffffffU	/* the mapping's own tag */
 #define CHAN_RING_TAG_WRITE	0x40000000U
 #define CHAN_RING_TAG_READ	0x80000000U
 #define CHAN_RING_TAG_SKIP	(CHAN_RING_TAG_WRITE | CHAN_RING_TAG_READ)
@@ -339,7 +339,7 @@ struct chan_set_wait {
  *	an fd of the channel: a library that caches mappings by fd number
  *	sees it change and looks again, without a call
  * @tag: what claims made through this mapping carry in the
- *	CHAN_RING_TAG_PID bits of a slot's tag; never 0, and no other live
+ *	CHAN_RING_TAG_OWN bits of a slot's tag; never 0, and no other live
  *	mapping of any ring channel has it; written once by the kernel
  */
 struct chan_ring_own {

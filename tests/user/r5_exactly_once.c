@@ -29,22 +29,31 @@ static void failed_sends_on_full(void)
 
 	STEP("failed sends on a full channel");
 	ch = CHECK_OK("R5", chan_make(sizeof(uint64_t), 4, 0));
-	/* A bad address fails even where the element would fit. */
-	CHECK_EQ("R5", chan_send(ch, bad_ptr()), -EFAULT);
-	CHECK_EQ("R5", chan_len(ch), 0);
+	/*
+	 * A bad address fails even where the element would fit.  Not on a
+	 * ring (CHAN_TEST_RING): its fast path copies the element in the
+	 * caller, and a bad pointer is the caller's SIGSEGV (M5, chan_make(3)).
+	 */
+	if (!test_ring_mode()) {
+		CHECK_EQ("R5", chan_send(ch, bad_ptr()), -EFAULT);
+		CHECK_EQ("R5", chan_len(ch), 0);
+	}
 	for (v = 0; v < 4; v++)
 		CHECK_EQ("R5", chan_send(ch, &v), 0);
 	v = 100;
 	CHECK_EQ("R5", chan_try_send(ch, &v), -EAGAIN);
 	v = 101;
 	CHECK_EQ("R5", chan_send_timeout(ch, &v, 1000000), -ETIMEDOUT);
+	/* Full: a ring sends it through the kernel, which checks it. */
 	CHECK_EQ("R5", chan_send_timeout(ch, bad_ptr(), 1000000), -EFAULT);
 	CHECK_EQ("R5", chan_len(ch), 4);
 
-	STEP("a receive into a bad address takes nothing");
-	CHECK_EQ("R5", chan_recv(ch, bad_ptr()), -EFAULT);
-	CHECK_EQ("R5", chan_try_recv(ch, NULL), -EFAULT);
-	CHECK_EQ("R5", chan_len(ch), 4);
+	if (!test_ring_mode()) {
+		STEP("a receive into a bad address takes nothing");
+		CHECK_EQ("R5", chan_recv(ch, bad_ptr()), -EFAULT);
+		CHECK_EQ("R5", chan_try_recv(ch, NULL), -EFAULT);
+		CHECK_EQ("R5", chan_len(ch), 4);
+	}
 	for (v = 0; v < 4; v++) {
 		CHECK_EQ("R5", chan_recv(ch, &out), 1);
 		CHECK_EQ("R5", out, v);

@@ -4,7 +4,7 @@
  * K4, R1, R2, X2, S2 and per-sender FIFO order along the way).
  *
  *   torture [--seconds N] [--seed S] [--round-seed X] [--fifo]
- *           [--budget BYTES]
+ *           [--budget BYTES] [--ring]
  *
  * The run is a sequence of rounds.  Each round makes 1-4 channels (buffered
  * and unbuffered), and starts participants: threads of this process and
@@ -54,6 +54,16 @@
  * preempted.  The main and signaller threads run above them (20).  On a
  * PREEMPT_RT kernel (/sys/kernel/realtime is 1) it is the default.
  *
+ * --ring (M2, M3): each buffered channel of a round is a ring channel
+ * (CHAN_RING) with even odds, so that libchan's fast path meets the
+ * kernel's paths, kill -9 lands inside fast-path operations, and the
+ * kernel repairs what the dead left half done.  A receiver killed inside a
+ * fast-path receive has taken the element from the ring (chan(4): a
+ * half-read slot goes with the receiver) but may have copied all, part or
+ * none of it into its ledger: its in-flight slot counts if it holds a
+ * whole element, and otherwise one element of that channel may be missing,
+ * for each such receiver, and no more (M3).
+ *
  * --budget sets user_budget_bytes to BYTES for the run (a few KiB: the
  * round's channels must fit), so that sends, receives, selects and batches
  * are refused with EMFILE, which must have had no effect (L5): such a send
@@ -61,8 +71,9 @@
  * back however the run ends (a parent process waits for the run).
  *
  * Without --seconds it runs the short version of make check: 19 s of
- * rounds, the last 5 s of them with a budget that leaves the participants'
- * calls 512 bytes beyond the round's channels, about 20 s in all.
+ * rounds with half the buffered channels rings (as --ring), the last 5 s
+ * of them with a budget that leaves the participants' calls 512 bytes
+ * beyond the round's channels (and no rings), about 20 s in all.
  * Exit 0 when everything checked out, 77 without /dev/chan, 1 on a failure.
  */
 #include "../user/check.h"
@@ -125,6 +136,7 @@ struct part {
 	int close_state;	/* 0 none, 1 in flight, 2 done, 3 EPIPE */
 	uint32_t nseq;		/* sequence numbers used */
 	uint32_t nrecv;		/* ledger slots filled */
+	int ring_recv;		/* 1 + channel of a fast-path receive in flight */
 	struct stats st;
 	uint8_t state[SEQ_MAX];
 	uint8_t sent_ch[SEQ_MAX];
@@ -139,6 +151,7 @@ struct shared {
 	int fd[MAX_CH];
 	int cap[MAX_CH];
 	int closing[MAX_CH];	/* set before any chan_close of the channel */
+	bool ring[MAX_CH];	/* --ring: made with CHAN_RING */
 	int stop;
 	int close_tickets;	/* Go-closes left for the participants */
 	int64_t close_at;	/* not before this time */
@@ -158,6 +171,7 @@ static void budget_set(uint64_t bytes);
 static struct {
 	uint64_t elements, drained, rounds, kills, closes, killed_inflight;
 	uint64_t killed_delivered, signals_sent, signals;
+	uint64_t ring_taken;	/* --ring: taken by receivers killed mid-copy */
 	struct stats st;
 } total;
 
@@ -362,13 +376,18 @@ static void do_recv(struct worker *w)
 	int64_t timeout = pick_timeout(w);
 	struct elem *e = &p->slot[p->nrecv];
 
+	/* libchan's fast path may take the element and die copying it (M3). */
+	if (sh->ring[c])
+		__atomic_store_n(&p->ring_recv, c + 1, __ATOMIC_RELEASE);
 	ret = xfer_recv(sh->fd[c], e, timeout);
 	if (ret == 1) {
 		check_received(w, e, c);
 		p->st.recvs++;
 		p->nrecv++;
+		__atomic_store_n(&p->ring_recv, 0, __ATOMIC_RELEASE);
 		return;
 	}
+	__atomic_store_n(&p->ring_recv, 0, __ATOMIC_RELEASE);
 	check_slot_untouched(w, "B3", "a failed receive");
 	if (ret == 0) {
 		if (!is_closing(c))
@@ -706,6 +725,7 @@ static void maybe_close(struct worker *w)
 }
 
 static bool fifo;	/* --fifo */
+static bool ring_mode;	/* --ring */
 
 /* Whether this is a PREEMPT_RT kernel, where --fifo is the default. */
 static bool preempt_rt(void)
@@ -969,6 +989,8 @@ static void reap_all(int64_t deadline)
 /* The checker's view of one round, in the main process only. */
 static uint8_t seen[MAX_PART][SEQ_MAX];
 static uint8_t seen_ch[MAX_PART][SEQ_MAX];
+/* --ring: elements of each channel that killed fast-path receivers took. */
+static int ring_missing[MAX_CH];
 static int64_t last_seq[MAX_PART][MAX_CH];	/* per receiver: FIFO */
 static int64_t max_recv[MAX_PART][MAX_CH];	/* over all receivers */
 static int64_t min_drain[MAX_PART][MAX_CH];
@@ -1047,6 +1069,28 @@ static void account_receiver(int id)
 		account(id, &p->slot[k], -1);
 	}
 	/*
+	 * --ring: a receiver killed inside a fast-path receive took the
+	 * element from the ring and may have copied all of it, part of it or
+	 * nothing into its slot (M3).  A whole element counts, below; anything
+	 * else lets one element of that channel be missing at the end.
+	 */
+	if (p->killed && p->ring_recv > 0 && p->ring_recv <= sh->nch &&
+	    k < SLOT_MAX) {
+		const struct elem *e = &p->slot[k];
+		int c = p->ring_recv - 1;
+
+		if (!sh->ring[c])
+			tfail("M3", "participant %d: a fast-path receive in flight on channel %d, which is not a ring",
+			      id, c);
+		if (e->sum != elem_sum(e) || e->round != sh->round ||
+		    e->sender >= (uint32_t)sh->nparts || e->seq >= SEQ_MAX ||
+		    (int)e->ch != c) {
+			ring_missing[c]++;
+			total.ring_taken++;
+			k++;
+		}
+	}
+	/*
 	 * A killed receiver's last receive (or read) may have stored its
 	 * elements without returning: they were taken, and count (B4).
 	 */
@@ -1093,6 +1137,7 @@ static void check_round(void)
 	uint32_t k;
 
 	memset(seen, 0, sizeof(seen));
+	memset(ring_missing, 0, sizeof(ring_missing));
 	for (id = 0; id < MAX_PART; id++)
 		for (c = 0; c < MAX_CH; c++)
 			max_recv[id][c] = min_drain[id][c] = -1;
@@ -1108,6 +1153,12 @@ static void check_round(void)
 		for (k = 0; k < SEQ_MAX; k++) {
 			uint8_t st = p->state[k];
 
+			if (st == S_OK && !seen[id][k] &&
+			    ring_missing[p->sent_ch[k]] > 0) {
+				/* Taken by a receiver killed copying it (M3). */
+				ring_missing[p->sent_ch[k]]--;
+				continue;
+			}
 			if (st == S_OK && !seen[id][k])
 				tfail("R5", "sender %d seq %u: sent on channel %u, never received nor buffered (lost)",
 				      id, k, p->sent_ch[k]);
@@ -1204,7 +1255,12 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 	for (c = 0; c < sh->nch; c++) {
 		/* A third unbuffered, the others small buffers. */
 		sh->cap[c] = below(&rng, 3) ? 1 + (int)below(&rng, 8) : 0;
-		sh->fd[c] = chan_make(sizeof(struct elem), (size_t)sh->cap[c], 0);
+		/* --ring: half the buffered channels are rings (M2, M3). */
+		sh->ring[c] = ring_mode && sh->cap[c] && below(&rng, 2);
+		/* A ring's pages are not in the small budgets' sums. */
+		sh->ring[c] = sh->ring[c] && !budget;
+		sh->fd[c] = chan_make(sizeof(struct elem), (size_t)sh->cap[c],
+				      sh->ring[c] ? CHAN_RING : 0);
 		if (sh->fd[c] == -EMFILE && budget)
 			tfail("L5", "the round's channels do not fit user_budget_bytes %" PRIu64 ": give a larger --budget",
 			      budget);
@@ -1288,7 +1344,7 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 	fprintf(stderr, "round %u seed %" PRIu64 ": %d channels (cap", round,
 		seed, sh->nch);
 	for (c = 0; c < sh->nch; c++)
-		fprintf(stderr, " %d", sh->cap[c]);
+		fprintf(stderr, " %d%s", sh->cap[c], sh->ring[c] ? "r" : "");
 	fprintf(stderr, "), %d participants: %" PRIu64 " sent, %" PRIu64
 		" received, %" PRIu64 " signals, %u kills, %u closes: ok\n",
 		sh->nparts, rs.sends, rs.recvs,
@@ -1299,7 +1355,7 @@ static void run_round(uint32_t round, uint64_t seed, int64_t length_ns)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X] [--fifo] [--budget BYTES]\n");
+	fprintf(stderr, "usage: torture [--seconds N] [--seed S] [--round-seed X] [--fifo] [--budget BYTES] [--ring]\n");
 	exit(2);
 }
 
@@ -1407,6 +1463,10 @@ int main(int argc, char **argv)
 			fifo = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "--ring")) {
+			ring_mode = true;
+			continue;
+		}
 		if (i + 1 == argc)
 			usage();
 		if (!strcmp(argv[i], "--seconds"))
@@ -1422,6 +1482,8 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 1)
 		usage();
+	/* make check's short run covers ring channels too (M2, M3). */
+	ring_mode = ring_mode || short_run;
 	fifo = fifo || preempt_rt();
 	if (want_budget || short_run) {
 		guarded = budget_guard();
@@ -1431,11 +1493,13 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Longer than the run: one round's end may take a while (K4). */
-	test_start(fifo ? RULES " V3" : RULES,
+	test_start(fifo ? (ring_mode ? RULES " V3 M2 M3" : RULES " V3") :
+			  (ring_mode ? RULES " M2 M3" : RULES),
 		   "exactly-once torture: threads, processes, selects, signals, kill -9, Go-close",
 		   (unsigned int)(seconds + 180));
-	fprintf(stderr, "torture: seed %" PRIu64 ", %" PRId64 " s%s\n",
-		master_seed, seconds, fifo ? ", SCHED_FIFO participants pinned to shared CPUs" : "");
+	fprintf(stderr, "torture: seed %" PRIu64 ", %" PRId64 " s%s%s\n",
+		master_seed, seconds, fifo ? ", SCHED_FIFO participants pinned to shared CPUs" : "",
+		ring_mode ? ", half the buffered channels rings" : "");
 	if (fifo) {
 		int err = pthread_setschedparam(pthread_self(), SCHED_FIFO,
 						&(struct sched_param){ .sched_priority = FIFO_CTL });
@@ -1508,6 +1572,10 @@ int main(int argc, char **argv)
 		" sends in flight, %" PRIu64 " of them delivered), %" PRIu64
 		" Go-closes by participants\n", total.kills,
 		total.killed_inflight, total.killed_delivered, total.closes);
+	if (ring_mode)
+		fprintf(stderr, "torture: ring channels: %" PRIu64
+			" elements taken by receivers killed inside a fast-path receive (M3)\n",
+			total.ring_taken);
 	fprintf(stderr, "torture: took %.1f s\n", (now_ns() - start) / 1e9);
 	fprintf(stderr, "torture: TOTALS seed=%" PRIu64 " seconds=%" PRId64
 		" rounds=%" PRIu64 " elements=%" PRIu64 " signals=%" PRIu64

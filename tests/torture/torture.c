@@ -383,8 +383,9 @@ static void do_recv(struct worker *w)
 	if (ret == 1) {
 		check_received(w, e, c);
 		p->st.recvs++;
-		p->nrecv++;
+		/* Before the count: a kill between them leaves a whole slot. */
 		__atomic_store_n(&p->ring_recv, 0, __ATOMIC_RELEASE);
+		p->nrecv++;
 		return;
 	}
 	__atomic_store_n(&p->ring_recv, 0, __ATOMIC_RELEASE);

@@ -10,7 +10,9 @@
  *   chanbench [-r REPS] spsc       one producer, one consumer, capacity 1024,
  *                                  8- and 256-byte elements: chan per call,
  *                                  chan in batches of 64 (write/read), pipe,
- *                                  POSIX mq, condvar channel
+ *                                  POSIX mq, condvar channel, ring channel;
+ *                                  then the ring's ioctls per element
+ *                                  (root, tracefs: raw_syscalls)
  *   chanbench [-r REPS] mpmc       4 producers, 4 consumers, one channel of
  *                                  capacity 1024: chan, condvar channel
  *   chanbench [-r REPS] select     one ready channel among K = 1..1024:
@@ -42,6 +44,7 @@
 #include <sys/syscall.h>
 
 static int reps = 1;
+static char tracing[64];	/* tracefs, once trace_find() found it */
 
 /* ---- One direction of a ping-pong: carries one uint64_t at a time ---- */
 
@@ -655,14 +658,62 @@ static void bench_queues(const char *workload, const enum impl *impls,
 	}
 }
 
+static bool trace_find(void);
+static void trace_write(const char *file, const char *what);
+static long trace_events(void);
+
+/*
+ * M1's claim in numbers: the ioctls the ring's 8-byte SPSC run makes per
+ * element, counted by the raw_syscalls:sys_enter event filtered on ioctl
+ * (root, tracefs).  A run of its own, after the timed ones, since tracing
+ * slows every system call; the channel's creation and mapping count too.
+ * chan makes no other system call (read, write) in this case.
+ */
+static void ring_syscalls(long n)
+{
+	static const char ev[] = "events/raw_syscalls/sys_enter";
+	char path[160], filt[32];
+	long events;
+
+	if (!trace_find()) {
+		bench_na("spsc", "8B", "chan_ring_syscalls",
+			 "no tracefs (not root, or no tracing in the kernel)");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s/enable", tracing, ev);
+	if (access(path, W_OK)) {
+		bench_na("spsc", "8B", "chan_ring_syscalls",
+			 "no raw_syscalls events in this kernel");
+		return;
+	}
+	STEP("spsc 8B chan_ring, system calls counted");
+	snprintf(filt, sizeof(filt), "id == %d", __NR_ioctl);
+	snprintf(path, sizeof(path), "%s/filter", ev);
+	trace_write(path, filt);
+	trace_write("trace", "");
+	snprintf(path, sizeof(path), "%s/enable", ev);
+	trace_write(path, "1");
+	queue_once(I_CHAN_RING, 8, 1, 1, (uint64_t)n);
+	trace_write(path, "0");
+	events = trace_events();
+	snprintf(path, sizeof(path), "%s/filter", ev);
+	trace_write(path, "0");
+	trace_write("trace", "");
+	printf("info,spsc,8B,chan_ring_syscalls,%ld ioctls for %ld elements\n",
+	       events, n);
+}
+
 static void bench_spsc(void)
 {
 	static const enum impl impls[] = { I_CHAN, I_CHAN_BATCH, I_PIPE, I_MQ,
 					   I_CONDVAR, I_CHAN_RING };
 	static const size_t sizes[] = { 8, 256 };
+	long n = bench_count(20000);
 
 	bench_queues("spsc", impls, ARRAY_SIZE(impls), sizes,
-		     ARRAY_SIZE(sizes), 1, 1, bench_count(20000));
+		     ARRAY_SIZE(sizes), 1, 1, n);
+	n -= n % BATCH;
+	ring_syscalls(n);
 }
 
 static void bench_mpmc(void)
@@ -856,8 +907,6 @@ static void bench_ready_among_k(const char *workload,
 }
 
 /* ---- The cost of a send, tracing off and on (O1) ---- */
-
-static char tracing[64];
 
 /* tracefs, mounted if need be; false where there is none or not root. */
 static bool trace_find(void)

@@ -216,6 +216,14 @@ tfail(const char *rule, const char *fmt, ...)
 	_exit(1);
 }
 
+/* Whether @e is an element this round sent, intact (its checksum). */
+static bool elem_whole(const struct elem *e)
+{
+	return e->sum == elem_sum(e) && e->round == sh->round &&
+	       e->sender < (uint32_t)sh->nparts && e->seq < SEQ_MAX &&
+	       e->ch < (uint32_t)sh->nch;
+}
+
 static bool slot_empty(const struct elem *e)
 {
 	static const struct elem zero;
@@ -1002,9 +1010,7 @@ static void account(int who, const struct elem *e, int c)
 	struct part *s;
 	uint8_t st;
 
-	if (e->sum != elem_sum(e) || e->round != sh->round ||
-	    e->sender >= (uint32_t)sh->nparts || e->seq >= SEQ_MAX ||
-	    e->ch >= (uint32_t)sh->nch)
+	if (!elem_whole(e))
 		tfail("R5", "%s %d holds a corrupt element (sender %u seq %u ch %u round %u sum %#" PRIx64 ")",
 		      who < 0 ? "channel" : "the ledger of participant",
 		      who < 0 ? c : who, e->sender, e->seq, e->ch, e->round,
@@ -1083,9 +1089,7 @@ static void account_receiver(int id)
 		if (!sh->ring[c])
 			tfail("M3", "participant %d: a fast-path receive in flight on channel %d, which is not a ring",
 			      id, c);
-		if (e->sum != elem_sum(e) || e->round != sh->round ||
-		    e->sender >= (uint32_t)sh->nparts || e->seq >= SEQ_MAX ||
-		    (int)e->ch != c) {
+		if (!elem_whole(e) || (int)e->ch != c) {
 			ring_missing[c]++;
 			total.ring_taken++;
 			k++;

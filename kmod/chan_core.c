@@ -130,7 +130,10 @@ static u32 chan_room(const struct chan *ch)
  */
 static bool chan_hold_slot(struct chan *ch)
 {
-	/* A ring channel's slots are free for its fast path at once. */
+	/*
+	 * A ring channel's slots are its shared pages': room counted here
+	 * would be free to its fast path all the same.
+	 */
 	if (ch->ring.sh || !chan_room(ch))
 		return false;
 	ch->held++;
@@ -351,15 +354,21 @@ static u32 chan_take_buffered(struct chan *ch, u8 *dst, u32 n,
 		if (!msg->count)
 			list_move(&msg->node, dead);
 	} else {
+		u32 kept = 0;
+		bool keep;
+
 		k = min(n, chan_ring_count(&ch->ring));
-		for (i = 0; i < k; i++)
-			if (!chan_ring_pop_head(&ch->ring, dst + i * esz))
+		for (i = 0; i < k; i++) {
+			if (!chan_ring_take_head(&ch->ring, dst + i * esz,
+						 &keep))
 				break;
+			kept += keep;
+		}
 		k = i;
 		t->seq = ch->ring_seq;
 		ch->ring_seq += k;
-		/* A ring channel's slots were freed already: none to hold. */
-		over = ch->ring.sh ? k : 0;
+		/* A private ring's slots are counted in chan.held instead. */
+		over = ch->ring.sh ? k - kept : 0;
 	}
 	t->count = k;
 	t->held = k - over;
@@ -829,7 +838,9 @@ EXPORT_SYMBOL_IF_KUNIT(chan_recv_user);
  * @ch: the channel
  * @t: what chan_recv_elems() took
  *
- * Gives the slots the receive held to the senders waiting for them.
+ * Gives the slots the receive held to the senders waiting for them; a
+ * ring channel's are kept in its shared pages until now, and freed there
+ * for its fast path too.
  */
 void chan_recv_commit(struct chan *ch, struct chan_take *t)
 {
@@ -840,6 +851,7 @@ void chan_recv_commit(struct chan *ch, struct chan_take *t)
 	wk.n = 0;
 	spin_lock(&ch->lock);
 	ch->held -= t->held;
+	chan_ring_release(&ch->ring, t->held);
 	t->held = 0;
 	chan_admit_senders(ch, &wk);
 	spin_unlock(&ch->lock);

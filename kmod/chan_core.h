@@ -32,7 +32,8 @@ struct chan_timer;
  * @nover: elements of @spill without a slot of the buffer: handed straight
  *	from a sender to a receive whose copy-out then faulted
  * @held: slots of elements that receives took and have not yet delivered;
- *	they stay reserved so that a put-back never overfills the buffer
+ *	they stay reserved so that a put-back never overfills the buffer (a
+ *	ring channel's stay claimed in its shared pages: chan_shring.c)
  * @sendq: chan_waiter of blocked senders, longest waiting first (R4)
  * @recvq: chan_waiter of blocked receivers, longest waiting first (R4)
  * @nsendq: entries in @sendq
@@ -89,9 +90,15 @@ struct chan {
  */
 static inline u32 chan_slots_used(const struct chan *ch)
 {
-	/* A ring's put-backs and held elements have no slot (chan_shring.c). */
+	/*
+	 * A ring channel keeps the slots of held and put-back elements in
+	 * its shared pages (DOC: ring channel protocol, kept slots); the
+	 * count and the kept slots are each at most @cap unless a holder
+	 * rewrote the pages.
+	 */
 	if (ch->ring.sh)
-		return chan_ring_count(&ch->ring);
+		return min(chan_ring_count(&ch->ring) +
+			   chan_ring_kept(&ch->ring), ch->cap);
 	return ch->ring.len + ch->nspill - ch->nover + ch->held;
 }
 

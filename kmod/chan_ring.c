@@ -220,3 +220,41 @@ bool chan_ring_pop_head(struct chan_ring *ring, void *elem)
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_ring_pop_head);
+
+/**
+ * chan_ring_take_head() - take the oldest element for a receive in flight
+ * @ring: the ring
+ * @elem: where to copy the element's @ring->elem_size bytes
+ * @kept: set to whether a shared ring keeps the element's slot until
+ *	chan_ring_release() (see chan_shring_keep_head()); a private ring's
+ *	slot is free at once, its owner counts the slot itself
+ *
+ * Return: false if no element was ready.
+ */
+bool chan_ring_take_head(struct chan_ring *ring, void *elem, bool *kept)
+{
+	const void *slot;
+
+	*kept = false;
+	if (!ring->sh)
+		return chan_ring_pop_head(ring, elem);
+	if (!chan_shring_reserve_head(ring->sh, &slot))
+		return false;
+	if (ring->elem_size)
+		memcpy(elem, slot, ring->elem_size);
+	*kept = chan_shring_keep_head(ring->sh);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_ring_take_head);
+
+/**
+ * chan_ring_release() - free slots kept by chan_ring_take_head()
+ * @ring: the ring
+ * @n: how many; nothing happens for a private ring
+ */
+void chan_ring_release(struct chan_ring *ring, u32 n)
+{
+	if (ring->sh && n)
+		chan_shring_release(ring->sh, n);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_ring_release);

@@ -44,11 +44,19 @@ void chan_ring_cancel_tail(struct chan_ring *ring);
 bool chan_ring_reserve_head(struct chan_ring *ring, const void **slot);
 void chan_ring_commit_head(struct chan_ring *ring);
 void chan_ring_cancel_head(struct chan_ring *ring);
+bool chan_ring_take_head(struct chan_ring *ring, void *elem, bool *kept);
+void chan_ring_release(struct chan_ring *ring, u32 n);
 
 /* Elements held (a shared ring: an estimate, see chan_shring_count()). */
 static inline u32 chan_ring_count(const struct chan_ring *ring)
 {
 	return ring->sh ? chan_shring_count(ring->sh) : ring->len;
+}
+
+/* Slots a shared ring keeps for elements not yet delivered; 0 if private. */
+static inline u32 chan_ring_kept(const struct chan_ring *ring)
+{
+	return ring->sh ? chan_shring_kept(ring->sh) : 0;
 }
 
 /*

@@ -47,11 +47,26 @@
  * or in the kernel's spill of put-backs (chan.spill), never in a second
  * buffer; while the spill holds any, CHAN_RING_W_SPILL sends receivers to
  * the kernel, which takes the spill first (R1).  The kernel holds at most
- * one slot per side, and only while it holds chan.lock: it reserves a slot
- * before it wins a waiter or a select, and gives it back untouched if it
- * wins none, so a select is never won without its element (X2).  Nobody
- * moves a hint past a slot the kernel holds, so a slot given back is found
- * again where it was.
+ * one slot per side with tag 0, and only while it holds chan.lock: it
+ * reserves a slot before it wins a waiter or a select, and gives it back
+ * untouched if it wins none, so a select is never won without its element
+ * (X2).  Nobody moves a hint past a slot the kernel holds, so a slot given
+ * back is found again where it was.
+ *
+ * Kept slots.  A receive in the kernel copies its elements out after it
+ * drops chan.lock, and that copy may fault; the elements then go to the
+ * spill, and must find the buffer as they left it: no fuller than @cap,
+ * and no blocked sender let in by their absence (L2, R1).  So a slot the
+ * kernel takes an element from stays claimed until the element is
+ * delivered: chan_shring_keep_head() marks it read by CHAN_SHRING_TAG_KEPT,
+ * an owner tag no mapping gets, and records its position in @kept.  To
+ * every holder it is a slot still being read: hints pass it, and no
+ * sender can claim it for the next lap.  chan_shring_release() frees the
+ * oldest kept slots when receives deliver (chan_recv_commit()); a put-back
+ * keeps them, and so the spill's elements keep their room, until they are
+ * received and delivered in turn.  At most @cap slots can be kept, one per
+ * slot, unless a holder rewrote the pages; a slot that cannot be kept is
+ * freed as before and its element counted beyond the capacity (chan.nover).
  *
  * Memory-order pairs (the futex protocol, both sides' barriers full):
  * 1. Sleeping.  A task about to block in the kernel sets its bit in
@@ -106,15 +121,20 @@
  * receiver would copy the sender's next element, newer than the ones
  * still queued (R1), and then see it again (R5).  Mappings are not
  * inherited by fork(2) (VM_DONTCOPY), so only the tasks of the process
- * that made a mapping can claim through it.  A slot the kernel holds is
- * never left behind: it is taken and given back within one hold of
- * chan.lock.
+ * that made a mapping can claim through it.  A slot the kernel holds with
+ * tag 0 is never left behind: it is taken and given back within one hold
+ * of chan.lock.  A kept slot belongs to no mapping and needs no repair: it
+ * is released when its element is delivered, by the receive or by
+ * whoever later receives it from the spill.
  */
 
 /* Attempts at a claim before the kernel reports full or empty (M4). */
 #define CHAN_SHRING_TRIES	64
 
-/* The tags of the live mappings of every ring channel: 1..CHAN_RING_TAG_OWN. */
+/* The owner of kept slots (DOC: ring channel protocol); no mapping's tag. */
+#define CHAN_SHRING_TAG_KEPT	CHAN_RING_TAG_OWN
+
+/* The tags of the live mappings of every ring channel: below ..._TAG_KEPT. */
 static DEFINE_IDA(chan_shring_tags);
 
 /**
@@ -122,6 +142,7 @@ static DEFINE_IDA(chan_shring_tags);
  * @node: in chan_shring.maps
  * @mm: the address space it is in, compared only
  * @tag: what the claims made through it carry, never 0 (the kernel's)
+ *	nor CHAN_SHRING_TAG_KEPT
  * @page: the page private to the mapping, struct chan_ring_own: the fds
  *	of the channel that the mapping's process closed, and @tag
  * @charge: what the page and this struct cost the budget of the mapper
@@ -198,18 +219,21 @@ int chan_shring_check(u32 elem_size, u32 cap, size_t *charge)
 	npages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	*charge = npages * PAGE_SIZE +
 		  kmalloc_size_roundup(npages * sizeof(struct page *)) +
+		  kmalloc_size_roundup(array_size(cap, sizeof(u32))) +
 		  kmalloc_size_roundup(sizeof(struct chan_shring));
 	return 0;
 }
 
+/* Free the pages and arrays of @sh, as far as chan_shring_create() got. */
 static void chan_shring_free_pages(struct chan_shring *sh)
 {
 	unsigned int i;
 
-	for (i = 0; i < sh->npages; i++)
+	for (i = 0; sh->pages && i < sh->npages; i++)
 		if (sh->pages[i])
 			put_page(sh->pages[i]);
 	kvfree(sh->pages);
+	kvfree(sh->kept);
 }
 
 /**
@@ -235,8 +259,9 @@ struct chan_shring *chan_shring_create(u32 elem_size, u32 cap)
 		return ERR_PTR(-ENOMEM);
 	sh->npages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	sh->pages = kvcalloc(sh->npages, sizeof(*sh->pages), CHAN_GFP);
-	if (!sh->pages)
-		goto free_sh;
+	sh->kept = kvcalloc(cap, sizeof(*sh->kept), CHAN_GFP);
+	if (!sh->pages || !sh->kept)
+		goto free_pages;
 	for (i = 0; i < sh->npages; i++) {
 		sh->pages[i] = alloc_page(CHAN_GFP | __GFP_ZERO);
 		if (!sh->pages[i])
@@ -262,7 +287,6 @@ struct chan_shring *chan_shring_create(u32 elem_size, u32 cap)
 
 free_pages:
 	chan_shring_free_pages(sh);
-free_sh:
 	kfree(sh);
 	return ERR_PTR(-ENOMEM);
 }
@@ -474,6 +498,66 @@ void chan_shring_cancel_head(struct chan_shring *sh)
 EXPORT_SYMBOL_IF_KUNIT(chan_shring_cancel_head);
 
 /**
+ * chan_shring_keep_head() - take the held element, keeping its slot
+ * @sh: the ring; chan.lock held, a slot held for reading
+ *
+ * For a receive that delivers the element after dropping chan.lock: the
+ * slot stays claimed, by CHAN_SHRING_TAG_KEPT, until chan_shring_release()
+ * (see DOC: ring channel protocol, kept slots).
+ *
+ * Return: true if the slot is kept; false if it was freed at once, as
+ * chan_shring_commit_head() does, because @cap slots are kept already
+ * (only a holder rewriting kept slots makes that happen).
+ */
+bool chan_shring_keep_head(struct chan_shring *sh)
+{
+	u32 pos = sh->rpos;
+
+	if (sh->nkept == sh->cap) {
+		chan_shring_commit_head(sh);
+		return false;
+	}
+	sh->rheld = false;
+	sh->kept[(sh->kept_first + sh->nkept) % sh->cap] = pos;
+	WRITE_ONCE(sh->nkept, sh->nkept + 1);
+	chan_hint_step(&sh->hdr->head, pos);
+	/* Still being read, to everyone else: senders wait for its release. */
+	WRITE_ONCE(*chan_shring_state(sh, pos),
+		   chan_st(CHAN_RING_TAG_READ | CHAN_SHRING_TAG_KEPT,
+			   2 * pos + 1));
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_keep_head);
+
+/**
+ * chan_shring_release() - free kept slots: their elements were delivered
+ * @sh: the ring; chan.lock held
+ * @n: how many, the oldest first
+ *
+ * Which slots is immaterial to the elements (they are out of the ring);
+ * the oldest first frees them in the order senders will reach them.
+ */
+void chan_shring_release(struct chan_shring *sh, u32 n)
+{
+	n = min(n, sh->nkept);
+	while (n--) {
+		u32 pos = sh->kept[sh->kept_first];
+
+		sh->kept_first = (sh->kept_first + 1) % sh->cap;
+		WRITE_ONCE(sh->nkept, sh->nkept - 1);
+		/*
+		 * Pairs with a sender's claim of the next lap.  Only if it is
+		 * still kept: a holder that rewrote it owns the result (M4).
+		 */
+		cmpxchg64(chan_shring_state(sh, pos),
+			  chan_st(CHAN_RING_TAG_READ | CHAN_SHRING_TAG_KEPT,
+				  2 * pos + 1),
+			  chan_st(0, 2 * (pos + sh->cap)));
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_shring_release);
+
+/**
  * chan_shring_count() - elements in the ring, claimed slots included
  * @sh: the ring
  *
@@ -498,9 +582,14 @@ EXPORT_SYMBOL_IF_KUNIT(chan_shring_count);
  * @sh: the ring; chan.lock held
  *
  * A slot being written means a send that started before a close is not
- * done yet: until it is, the channel is not drained (K3).
+ * done yet: until it is, the channel is not drained (K3).  A slot at the
+ * head still being read for the previous lap, by a holder or for a
+ * receive in the kernel (kept), has no element for anyone else, and no
+ * sender can claim it until it is free: drained too, or a receiver would
+ * wait for a release that need not kick it.
  *
- * Return: true if the slot at the head is free and nobody is writing it.
+ * Return: true if the slot at the head holds no element and nobody is
+ * writing it.
  */
 bool chan_shring_drained(struct chan_shring *sh)
 {
@@ -510,7 +599,10 @@ bool chan_shring_drained(struct chan_shring *sh)
 	chan_shring_tidy(sh);
 	h = READ_ONCE(sh->hdr->head);
 	s = READ_ONCE(*chan_shring_state(sh, h));
-	return s == chan_st(0, 2 * h);
+	if (s == chan_st(0, 2 * h))
+		return true;
+	return (chan_st_tag(s) & ~CHAN_RING_TAG_OWN) == CHAN_RING_TAG_READ &&
+	       chan_st_seq(s) == 2 * (h - sh->cap) + 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_shring_drained);
 
@@ -569,7 +661,7 @@ static void chan_shring_repair(struct chan_shring *sh, u32 tag)
 {
 	u32 i;
 
-	if (!tag || tag > CHAN_RING_TAG_OWN)
+	if (!tag || tag >= CHAN_SHRING_TAG_KEPT)
 		return;
 	for (i = 0; i < sh->cap; i++) {
 		u64 *st = chan_shring_state(sh, i);
@@ -714,7 +806,7 @@ int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma)
 	map->page = alloc_page(CHAN_GFP | __GFP_ZERO);
 	if (!map->page)
 		goto uncharge;
-	err = ida_alloc_range(&chan_shring_tags, 1, CHAN_RING_TAG_OWN,
+	err = ida_alloc_range(&chan_shring_tags, 1, CHAN_SHRING_TAG_KEPT - 1,
 			      CHAN_GFP);
 	if (err < 0) {
 		err = -ENOMEM;

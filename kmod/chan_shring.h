@@ -4,6 +4,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
 
 struct chan;
@@ -25,6 +26,11 @@ struct vm_area_struct;
  * @rpos: the position of the slot the kernel holds for reading, if @rheld
  * @wheld: the kernel holds a free slot (under chan.lock only)
  * @rheld: the kernel holds a full slot (under chan.lock only)
+ * @kept: @cap entries: a FIFO of the positions of the slots the kernel
+ *	keeps for elements that receives took and have not delivered, or
+ *	that wait in the spill (under chan.lock)
+ * @kept_first: the index in @kept of the oldest position
+ * @nkept: the number of positions in @kept
  * @maps_lock: guards @maps
  * @maps: struct chan_shring_map of every mapping of the pages
  *
@@ -43,6 +49,9 @@ struct chan_shring {
 	u32 rpos;
 	bool wheld;
 	bool rheld;
+	u32 *kept;
+	u32 kept_first;
+	u32 nkept;
 	struct mutex maps_lock;	/* guards @maps */
 	struct list_head maps;
 };
@@ -57,11 +66,19 @@ void chan_shring_cancel_tail(struct chan_shring *sh);
 bool chan_shring_reserve_head(struct chan_shring *sh, const void **slot);
 void chan_shring_commit_head(struct chan_shring *sh);
 void chan_shring_cancel_head(struct chan_shring *sh);
+bool chan_shring_keep_head(struct chan_shring *sh);
+void chan_shring_release(struct chan_shring *sh, u32 n);
 u32 chan_shring_count(struct chan_shring *sh);
 bool chan_shring_drained(struct chan_shring *sh);
 void chan_shring_want(struct chan_shring *sh, u32 bits);
 void chan_shring_set_waiters(struct chan_shring *sh, u32 bits);
 void chan_shring_set_closed(struct chan_shring *sh, u32 bits);
+
+/* Slots the kernel keeps for elements not yet delivered (racy outside chan.lock). */
+static inline u32 chan_shring_kept(const struct chan_shring *sh)
+{
+	return READ_ONCE(sh->nkept);
+}
 
 int chan_shring_mmap(struct chan *ch, struct vm_area_struct *vma);
 void chan_shring_fd_closed(struct chan_shring *sh);

@@ -67,6 +67,54 @@ static void chan_shring_test_cancel(struct kunit *test)
 }
 
 /*
+ * A slot whose element a receive took stays claimed until the element is
+ * delivered: the ring is no emptier for senders, though it holds no
+ * element for receivers, and the release frees the oldest first (L2).
+ */
+static void chan_shring_test_kept(struct kunit *test)
+{
+	struct chan_ring ring;
+	u64 v, out;
+	bool kept;
+
+	chan_shring_test_ring(test, &ring, sizeof(v), 2);
+	for (v = 1; v <= 2; v++)
+		KUNIT_EXPECT_TRUE(test, chan_ring_push_tail(&ring, &v));
+	KUNIT_ASSERT_TRUE(test, chan_ring_take_head(&ring, &out, &kept));
+	KUNIT_EXPECT_TRUE(test, kept);
+	KUNIT_EXPECT_EQ(test, out, 1ULL);
+	KUNIT_EXPECT_EQ(test, chan_ring_kept(&ring), 1U);
+	KUNIT_EXPECT_EQ(test, chan_ring_count(&ring), 1U);
+	/* Still full for a sender: the taken element keeps its slot. */
+	KUNIT_EXPECT_FALSE(test, chan_ring_push_tail(&ring, &v));
+	KUNIT_ASSERT_TRUE(test, chan_ring_take_head(&ring, &out, &kept));
+	KUNIT_EXPECT_TRUE(test, kept);
+	KUNIT_EXPECT_EQ(test, out, 2ULL);
+	KUNIT_EXPECT_EQ(test, chan_ring_count(&ring), 0U);
+	/* Nothing left for a receiver: drained, though no slot is free. */
+	KUNIT_EXPECT_FALSE(test, chan_ring_take_head(&ring, &out, &kept));
+	KUNIT_EXPECT_TRUE(test, chan_ring_drained(&ring));
+	KUNIT_EXPECT_FALSE(test, chan_ring_push_tail(&ring, &v));
+	chan_ring_release(&ring, 1);
+	KUNIT_EXPECT_EQ(test, chan_ring_kept(&ring), 1U);
+	v = 3;
+	KUNIT_EXPECT_TRUE(test, chan_ring_push_tail(&ring, &v));
+	KUNIT_EXPECT_FALSE(test, chan_ring_push_tail(&ring, &v));
+	chan_ring_release(&ring, 1);
+	v = 4;
+	KUNIT_EXPECT_TRUE(test, chan_ring_push_tail(&ring, &v));
+	for (v = 3; v <= 4; v++) {
+		KUNIT_EXPECT_TRUE(test, chan_ring_pop_head(&ring, &out));
+		KUNIT_EXPECT_EQ(test, out, v);
+	}
+	KUNIT_EXPECT_EQ(test, chan_ring_kept(&ring), 0U);
+	/* Releasing more than is kept frees nothing else. */
+	chan_ring_release(&ring, 5);
+	KUNIT_EXPECT_TRUE(test, chan_ring_drained(&ring));
+	chan_ring_destroy(&ring);
+}
+
+/*
  * M4: whatever the shared pages hold, the kernel's calls stay inside them,
  * end, and count no more than the capacity; KASAN watches the accesses on
  * the debug kernel.
@@ -80,6 +128,7 @@ static void chan_shring_test_garbage(struct kunit *test)
 	u8 elem[12] = { 0 };
 	const void *head;
 	void *tail;
+	bool kept;
 	int i;
 
 	chan_shring_test_ring(test, &ring, esz, cap);
@@ -100,7 +149,13 @@ static void chan_shring_test_garbage(struct kunit *test)
 			chan_ring_push_tail(&ring, elem);
 			break;
 		case 1:
-			chan_ring_pop_head(&ring, elem);
+			if (r & 32)
+				chan_ring_pop_head(&ring, elem);
+			else if (chan_ring_take_head(&ring, elem, &kept))
+				KUNIT_EXPECT_LE(test, chan_ring_kept(&ring),
+						cap);
+			else
+				chan_ring_release(&ring, r % 3);
 			break;
 		case 2:
 			if (chan_ring_reserve_tail(&ring, &tail))
@@ -121,6 +176,7 @@ static void chan_shring_test_garbage(struct kunit *test)
 static struct kunit_case chan_shring_test_cases[] = {
 	KUNIT_CASE(chan_shring_test_fifo),
 	KUNIT_CASE(chan_shring_test_cancel),
+	KUNIT_CASE(chan_shring_test_kept),
 	KUNIT_CASE(chan_shring_test_garbage),
 	{}
 };

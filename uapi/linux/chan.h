@@ -307,7 +307,10 @@ struct chan_set_wait {
  *	seq 2(p+cap), tag 0			free again, for position p+cap
  * own is chan_ring_own.tag of the mapping the claim was made through; 0 is
  * the kernel, which holds a slot only under the channel's lock;
- * no one advances @tail or @head past a slot the kernel holds.  A sender
+ * no one advances @tail or @head past a slot the kernel holds.  Own
+ * CHAN_RING_TAG_OWN (all ones), never a mapping's, marks a slot whose
+ * element the kernel took for a receive that has not delivered it yet: to
+ * everyone else it is a slot still being read, until the kernel frees it.  A sender
  * claims the free slot at @tail with a compare-and-exchange of its state,
  * then moves @tail on (anyone may move a hint past a slot that is no longer
  * free); a receiver does the same at @head.  The tag is what lets the
@@ -339,8 +342,9 @@ struct chan_set_wait {
  *	an fd of the channel: a library that caches mappings by fd number
  *	sees it change and looks again, without a call
  * @tag: what claims made through this mapping carry in the
- *	CHAN_RING_TAG_OWN bits of a slot's tag; never 0, and no other live
- *	mapping of any ring channel has it; written once by the kernel
+ *	CHAN_RING_TAG_OWN bits of a slot's tag; never 0 nor
+ *	CHAN_RING_TAG_OWN, and no other live mapping of any ring channel has
+ *	it; written once by the kernel
  */
 struct chan_ring_own {
 	__u32 closes;

@@ -200,34 +200,51 @@ static int xfer(int ch, unsigned long cmd, const void *elem, int64_t timeout_ns)
 	return ret < 0 ? -errno : ret;
 }
 
+/* One look of the fast path: ring_send() (@send) or ring_recv(). */
+static inline int ring_try(int ch, struct ring_map *m, void *elem, bool send,
+			   bool nonblock)
+{
+	return send ? ring_send(ch, m, elem, nonblock) :
+		      ring_recv(ch, m, elem, nonblock);
+}
+
 /*
  * A ring channel's send or receive that needs no one else's help is done
- * in its shared pages (ring.h); everything else is the kernel's.
+ * in its shared pages (ring.h), after a few more looks if a blocking call
+ * found it full or empty; everything else is the kernel's.
  */
-static int send_any(int ch, const void *elem, int64_t timeout_ns)
+static int xfer_any(int ch, void *elem, int64_t timeout_ns, bool send)
 {
-	const struct ring_map *m = ring_get(ch);
+	struct ring_map *m = ring_get(ch);
 
 	if (m) {
-		int ret = ring_send(ch, m, elem, timeout_ns == 0);
+		int ret = ring_try(ch, m, elem, send, timeout_ns == 0);
+		uint32_t looks = 0, most;
 
-		if (ret != RING_SLOW)
+		if (ret == RING_WAIT) {
+			most = ring_spin_limit(m);
+			while (ret == RING_WAIT && looks < most) {
+				ring_relax();
+				looks++;
+				ret = ring_try(ch, m, elem, send, false);
+			}
+			ring_spin_learn(m, ret == RING_WAIT ? 0 : looks);
+		}
+		if (ret != RING_SLOW && ret != RING_WAIT)
 			return ret;
 	}
-	return xfer(ch, CHAN_IOC_SEND, elem, timeout_ns);
+	return xfer(ch, send ? CHAN_IOC_SEND : CHAN_IOC_RECV, elem, timeout_ns);
+}
+
+static int send_any(int ch, const void *elem, int64_t timeout_ns)
+{
+	/* Only read: ring_send() and CHAN_IOC_SEND take it as const. */
+	return xfer_any(ch, (void *)elem, timeout_ns, true);
 }
 
 static int recv_any(int ch, void *elem, int64_t timeout_ns)
 {
-	const struct ring_map *m = ring_get(ch);
-
-	if (m) {
-		int ret = ring_recv(ch, m, elem, timeout_ns == 0);
-
-		if (ret != RING_SLOW)
-			return ret;
-	}
-	return xfer(ch, CHAN_IOC_RECV, elem, timeout_ns);
+	return xfer_any(ch, elem, timeout_ns, false);
 }
 
 int chan_send(int ch, const void *elem)

@@ -14,7 +14,9 @@
  * sleeps in the kernel and must be woken (CHAN_IOC_RING_KICK).  Everything
  * else (full, empty, closed and drained, blocked tasks owed first, a slot
  * the kernel holds, shared state that makes no sense) returns RING_SLOW,
- * and the caller takes the ordinary ioctl, which works on the same slots.
+ * and the caller takes the ordinary ioctl, which works on the same slots;
+ * a blocking call that finds the ring full or empty gets RING_WAIT, and
+ * looks again up to RING_SPINS times before it does the same.
  *
  * Mappings are cached per fd number in ring_tab.  A mapping's private page
  * counts the closes of the channel's fds in this process; when it moves,
@@ -38,6 +40,22 @@
 /* Not an errno: the caller must take the kernel's path. */
 #define RING_SLOW	1000000
 
+/*
+ * Not an errno either: a blocking call found the ring full (a send) or
+ * empty (a receive).  The caller may look again a few times before it
+ * takes the kernel's path to sleep: a sleeper costs a system call on each
+ * side (the sleep, and the other side's kick), where the other side's
+ * next move is usually a fraction of a microsecond away.
+ */
+#define RING_WAIT	1000001
+
+/*
+ * Looks before a blocking call sleeps: at most this many, and at most
+ * 2 * ring_map.spins + RING_SPINS_MIN (ring_spin_limit()).
+ */
+#define RING_SPINS	128
+#define RING_SPINS_MIN	4
+
 /* Claims tried before giving the kernel the job. */
 #define RING_TRIES	256
 
@@ -59,6 +77,8 @@
  * @tag: what our claims carry: CHAN_RING_TAG_WRITE/READ | this mapping's
  *	tag (chan_ring_own.tag; another mapping's, even of this process, could
  *	be repaired under us when that mapping goes)
+ * @spins: how many looks a wait for the other side took lately, a moving
+ *	average shared by the process's threads (ring_spin_learn())
  */
 struct ring_map {
 	void *addr;
@@ -72,6 +92,7 @@ struct ring_map {
 	uint32_t esz;
 	uint32_t stride;
 	uint32_t tag;
+	_Atomic uint32_t spins;
 };
 
 /* ring_tab entry of an fd known not to be a mappable ring channel. */
@@ -105,6 +126,41 @@ static inline _Atomic uint32_t *ring_word(uint32_t *w)
 static inline int ring_user_claim(uint32_t tag, uint32_t kind)
 {
 	return (tag & ~CHAN_RING_TAG_OWN) == kind && (tag & CHAN_RING_TAG_OWN);
+}
+
+/* Between two looks at a ring that was full or empty. */
+static inline void ring_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/*
+ * How many looks a blocking call may take before it sleeps.  Adaptive, as
+ * glibc's adaptive mutexes are: twice what waits took lately, so that
+ * where the other side cannot move meanwhile (both on one CPU) the looks
+ * shrink to a handful, and where it can they cover its next move.
+ */
+static inline uint32_t ring_spin_limit(struct ring_map *m)
+{
+	uint32_t n = 2 * atomic_load_explicit(&m->spins, memory_order_relaxed) +
+		     RING_SPINS_MIN;
+
+	return n < RING_SPINS ? n : RING_SPINS;
+}
+
+/* A wait ended after @used looks, or failed (@used 0): learn from it. */
+static inline void ring_spin_learn(struct ring_map *m, uint32_t used)
+{
+	uint32_t s = atomic_load_explicit(&m->spins, memory_order_relaxed);
+
+	/* Racy on purpose: an average that loses an update is still one. */
+	atomic_store_explicit(&m->spins, s + (int32_t)(used - s) / 8,
+			      memory_order_relaxed);
 }
 
 static inline void ring_hint_step(uint32_t *hint, uint32_t pos)
@@ -158,7 +214,10 @@ static inline int ring_would_block(const struct ring_map *m, uint32_t bits)
 	return -EAGAIN;
 }
 
-/* 0 sent; -EPIPE closed; -EAGAIN full (@nonblock); RING_SLOW: ask the kernel. */
+/*
+ * 0 sent; -EPIPE closed; -EAGAIN full (@nonblock); RING_WAIT full; RING_SLOW:
+ * ask the kernel.
+ */
 static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
 			    int nonblock)
 {
@@ -181,7 +240,7 @@ static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
 		if (d < 0)	/* full */
 			return nonblock ? ring_would_block(m, CHAN_RING_W_RECV |
 							   CHAN_RING_W_SEND)
-					: RING_SLOW;
+					: RING_WAIT;
 		if (d > 0 || ring_user_claim(tag, CHAN_RING_TAG_WRITE)) {
 			ring_hint_step(&h->tail, t);
 			continue;
@@ -213,8 +272,8 @@ static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
 }
 
 /*
- * 1 received; -EAGAIN empty (@nonblock); RING_SLOW: ask the kernel (also
- * for "closed and drained").
+ * 1 received; -EAGAIN empty (@nonblock); RING_WAIT empty; RING_SLOW: ask
+ * the kernel (also for "closed and drained").
  */
 static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
 			    int nonblock)
@@ -235,7 +294,7 @@ static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
 		if (d < 0)	/* empty, or the oldest still being written */
 			return nonblock ? ring_would_block(m, CHAN_RING_W_SEND |
 							   CHAN_RING_W_SPILL)
-					: RING_SLOW;
+					: RING_WAIT;
 		if (!d && tag == CHAN_RING_TAG_SKIP) {
 			if (atomic_compare_exchange_strong(st, &s,
 					ring_st(0, 2 * (p + m->cap))))

@@ -10,11 +10,14 @@
  *   chanbench [-r REPS] spsc       one producer, one consumer, capacity 1024,
  *                                  8- and 256-byte elements: chan per call,
  *                                  chan in batches of 64 (write/read), pipe,
- *                                  POSIX mq, condvar channel, ring channel;
- *                                  then the ring's ioctls per element
- *                                  (root, tracefs: raw_syscalls)
+ *                                  POSIX mq, condvar channel, ring channel,
+ *                                  and the bare shared-memory queue that is
+ *                                  the ring's physical limit (shmq.h); then
+ *                                  the ring's ioctls per element (root,
+ *                                  tracefs: raw_syscalls)
  *   chanbench [-r REPS] mpmc       4 producers, 4 consumers, one channel of
- *                                  capacity 1024: chan, condvar channel
+ *                                  capacity 1024: chan, condvar channel,
+ *                                  ring channel; then the ring's ioctls
  *   chanbench [-r REPS] select     one ready channel among K = 1..1024:
  *                                  chan_select, epoll_wait over K eventfds +
  *                                  read, and a plain chan_recv for scale
@@ -32,6 +35,7 @@
  */
 #include "bench.h"		/* first: it defines _GNU_SOURCE */
 #include "cvchan.h"
+#include "shmq.h"
 
 #include <linux/futex.h>
 #include <mqueue.h>
@@ -49,13 +53,13 @@ static char tracing[64];	/* tracefs, once trace_find() found it */
 /* ---- One direction of a ping-pong: carries one uint64_t at a time ---- */
 
 enum impl { I_CHAN, I_PIPE, I_EVENTFD, I_FUTEX, I_SOCKET, I_MQ, I_CONDVAR,
-	    I_CHAN_BATCH, I_CHAN_RING, I_NR };
+	    I_CHAN_BATCH, I_CHAN_RING, I_SHMQ, I_NR };
 
 static const char *const impl_name[I_NR] = {
 	[I_CHAN] = "chan", [I_PIPE] = "pipe", [I_EVENTFD] = "eventfd",
 	[I_FUTEX] = "futex", [I_SOCKET] = "socketpair", [I_MQ] = "mq",
 	[I_CONDVAR] = "condvar", [I_CHAN_BATCH] = "chan_batch64",
-	[I_CHAN_RING] = "chan_ring",
+	[I_CHAN_RING] = "chan_ring", [I_SHMQ] = "shm_queue",
 };
 
 /* A one-element mailbox on a futex: state 0 empty, 1 full. */
@@ -374,6 +378,7 @@ struct queue {
 	size_t esz;
 	int rfd, wfd;		/* chan: both the channel; pipe; mq */
 	struct cvchan *cv;
+	struct shmq *shm;
 };
 
 static void queue_open(struct queue *q, enum impl kind, size_t esz)
@@ -410,6 +415,10 @@ static void queue_open(struct queue *q, enum impl kind, size_t esz)
 		q->cv = cvchan_init(malloc(cvchan_size(esz, QCAP)), esz, QCAP,
 				    false);
 		break;
+	case I_SHMQ:
+		q->shm = shmq_init(aligned_alloc(64, shmq_size(esz, QCAP)),
+				   esz, QCAP);
+		break;
 	default:
 		abort();
 	}
@@ -417,8 +426,9 @@ static void queue_open(struct queue *q, enum impl kind, size_t esz)
 
 static void queue_close(struct queue *q)
 {
-	if (q->cv) {
+	if (q->cv || q->shm) {
 		free(q->cv);
+		free(q->shm);
 		return;
 	}
 	close(q->wfd);
@@ -467,6 +477,9 @@ static void queue_send(struct queue *q, const void *e)
 	case I_CONDVAR:
 		CHECK_EQ("queue", cvchan_send(q->cv, e), 0);
 		break;
+	case I_SHMQ:
+		shmq_send(q->shm, e);
+		break;
 	default:
 		abort();
 	}
@@ -489,6 +502,10 @@ static int queue_recv(struct queue *q, void *e)
 		return 1;
 	case I_CONDVAR:
 		return cvchan_recv(q->cv, e);
+	case I_SHMQ:
+		/* Single consumer only: it counts to n, and never sees a close. */
+		shmq_recv(q->shm, e);
+		return 1;
 	default:
 		abort();
 	}
@@ -663,66 +680,71 @@ static void trace_write(const char *file, const char *what);
 static long trace_events(void);
 
 /*
- * M1's claim in numbers: the ioctls the ring's 8-byte SPSC run makes per
- * element, counted by the raw_syscalls:sys_enter event filtered on ioctl
- * (root, tracefs).  A run of its own, after the timed ones, since tracing
- * slows every system call; the channel's creation and mapping count too.
- * chan makes no other system call (read, write) in this case.
+ * M1's claim in numbers: the ioctls a ring run of @np producers and @nc
+ * consumers makes per element, counted by the raw_syscalls:sys_enter event
+ * filtered on ioctl (root, tracefs).  A run of its own, after the timed
+ * ones, since tracing slows every system call; the channel's creation and
+ * mapping count too.  chan makes no other system call (read, write) here.
  */
-static void ring_syscalls(long n)
+static void ring_syscalls(const char *workload, int np, int nc, long n)
 {
 	static const char ev[] = "events/raw_syscalls/sys_enter";
-	char path[160], filt[32];
+	char path[160], filt[32], step[64];
 	long events;
 
 	if (!trace_find()) {
-		bench_na("spsc", "8B", "chan_ring_syscalls",
+		bench_na(workload, "8B", "chan_ring_syscalls",
 			 "no tracefs (not root, or no tracing in the kernel)");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s/enable", tracing, ev);
 	if (access(path, W_OK)) {
-		bench_na("spsc", "8B", "chan_ring_syscalls",
+		bench_na(workload, "8B", "chan_ring_syscalls",
 			 "no raw_syscalls events in this kernel");
 		return;
 	}
-	STEP("spsc 8B chan_ring, system calls counted");
+	snprintf(step, sizeof(step), "%s 8B chan_ring, system calls counted",
+		 workload);
+	STEP(step);
 	snprintf(filt, sizeof(filt), "id == %d", __NR_ioctl);
 	snprintf(path, sizeof(path), "%s/filter", ev);
 	trace_write(path, filt);
 	trace_write("trace", "");
 	snprintf(path, sizeof(path), "%s/enable", ev);
 	trace_write(path, "1");
-	queue_once(I_CHAN_RING, 8, 1, 1, (uint64_t)n);
+	queue_once(I_CHAN_RING, 8, np, nc, (uint64_t)n);
 	trace_write(path, "0");
 	events = trace_events();
 	snprintf(path, sizeof(path), "%s/filter", ev);
 	trace_write(path, "0");
 	trace_write("trace", "");
-	printf("info,spsc,8B,chan_ring_syscalls,%ld ioctls for %ld elements\n",
-	       events, n);
+	printf("info,%s,8B,chan_ring_syscalls,%ld ioctls for %ld elements\n",
+	       workload, events, n);
 }
 
 static void bench_spsc(void)
 {
 	static const enum impl impls[] = { I_CHAN, I_CHAN_BATCH, I_PIPE, I_MQ,
-					   I_CONDVAR, I_CHAN_RING };
+					   I_CONDVAR, I_CHAN_RING, I_SHMQ };
 	static const size_t sizes[] = { 8, 256 };
 	long n = bench_count(20000);
 
 	bench_queues("spsc", impls, ARRAY_SIZE(impls), sizes,
 		     ARRAY_SIZE(sizes), 1, 1, n);
 	n -= n % BATCH;
-	ring_syscalls(n);
+	ring_syscalls("spsc", 1, 1, n);
 }
 
 static void bench_mpmc(void)
 {
 	static const enum impl impls[] = { I_CHAN, I_CONDVAR, I_CHAN_RING };
 	static const size_t sizes[] = { 8 };
+	long n = bench_count(20000);
 
 	bench_queues("mpmc", impls, ARRAY_SIZE(impls), sizes,
-		     ARRAY_SIZE(sizes), 4, 4, bench_count(20000));
+		     ARRAY_SIZE(sizes), 4, 4, n);
+	n -= n % BATCH;
+	ring_syscalls("mpmc", 4, 4, n);
 }
 
 /* ---- Select: one ready channel among K ---- */

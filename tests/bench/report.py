@@ -223,6 +223,20 @@ def goals(med, mins, info):
     else:
         out.append("  [n/a ] ring 8 B: system calls per element: not "
                    "counted in this run")
+    sc = [x[3] for x in info if x[:3] == ["mpmc", "8B", "chan_ring_syscalls"]]
+    if sc:
+        pers = sorted(int(t.split()[0]) / int(t.split()[3]) for t in sc)
+        out.append("  [info] ring 4x4: system calls per element: %s "
+                   "(where the buffer fills or empties, sleepers are woken "
+                   "through the kernel)" % ", ".join("%.3f" % p for p in pers))
+    # The physical limit: a bare SPSC queue in shared memory (shmq.h).
+    for c in ("8B", "256B"):
+        ring, bare = ("spsc", c, "chan_ring"), ("spsc", c, "shm_queue")
+        if ring in med and bare in med:
+            out.append("  [info] ring %s one per call / bare shared-memory "
+                       "queue (the limit): %.2fx (minimums: %.2fx)" % (
+                           c, med[ring] / med[bare],
+                           mins[ring] / mins[bare]))
     goal("ping-pong, threads-2cpu: ring / futex round trip",
          ("pingpong", "threads-2cpu", "chan_ring"),
          ("pingpong", "threads-2cpu", "futex"), "<=", 1.0)

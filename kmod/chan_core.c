@@ -595,6 +595,30 @@ static void chan_hand_over(struct chan *ch, struct chan_waiter *r,
 	chan_complete(ch, r, CHAN_W_DONE, wk);
 }
 
+/* Who waits in the kernel now, for a ring channel's fast path. */
+static u32 chan_ring_waiters_now(struct chan *ch)
+{
+	lockdep_assert_held(&ch->lock);
+	return (chan_queue_live(&ch->sendq, &ch->nsendq) ?
+		CHAN_RING_W_SEND : 0) |
+	       (chan_queue_live(&ch->recvq, &ch->nrecvq) ?
+		CHAN_RING_W_RECV : 0) |
+	       (wq_has_sleeper(&ch->poll_wq) ? CHAN_RING_W_POLL : 0) |
+	       (ch->nspill ? CHAN_RING_W_SPILL : 0);
+}
+
+/*
+ * A call that announced itself (chan_ring_want()) and then did not sleep:
+ * publish who waits now, without it, or the fast path would keep coming to
+ * the kernel for a waiter that is not there.
+ */
+static void chan_ring_unwant(struct chan *ch)
+{
+	lockdep_assert_held(&ch->lock);
+	if (ch->ring.sh)
+		chan_shring_set_waiters(ch->ring.sh, chan_ring_waiters_now(ch));
+}
+
 /**
  * chan_send_elems() - send elements in order
  * @ch: the channel
@@ -618,6 +642,11 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 	size_t sent = 0;
 	int err;
 
+	/*
+	 * A ring's fast path comes here, instead of kicking first, when tasks
+	 * blocked in the kernel are owed before it (R3, R4): serve them.
+	 */
+	chan_kick(ch);
 	wk.n = 0;
 	for (;;) {
 		struct chan_waiter *r;
@@ -647,6 +676,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 			sent++;
 		}
 		if (sent == n || chan_wake_full(&wk)) {
+			chan_ring_unwant(ch);
 			spin_unlock(&ch->lock);
 			chan_wake_flush(&wk);
 			if (sent > before)
@@ -690,6 +720,7 @@ ssize_t chan_send_elems(struct chan *ch, const void *elems, size_t n,
 	}
 
 unlock_stop:
+	chan_ring_unwant(ch);
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);
 	if (sent)
@@ -726,21 +757,26 @@ ssize_t chan_recv_elems(struct chan *ch, void *elems, size_t n,
 	t->held = 0;
 	wk.n = 0;
 
+	/* As in chan_send_elems(): the tasks owed first go first. */
+	chan_kick(ch);
 	spin_lock(&ch->lock);
 	if (!how->nonblock)
 		chan_ring_want(&ch->ring, CHAN_RING_W_RECV);
 	got = chan_take(ch, elems, min_t(size_t, n, U32_MAX), t, &wk, &dead);
 	if (got) {
+		chan_ring_unwant(ch);
 		spin_unlock(&ch->lock);
 		chan_wake_flush(&wk);
 		chan_free_msgs(&dead);
 		return got;
 	}
 	if (ch->closed && chan_ring_drained(&ch->ring)) {
+		chan_ring_unwant(ch);
 		spin_unlock(&ch->lock);
 		return 0;
 	}
 	if (how->nonblock || chan_deadline_passed(how)) {
+		chan_ring_unwant(ch);
 		spin_unlock(&ch->lock);
 		return how->nonblock ? -EAGAIN : -ETIMEDOUT;
 	}
@@ -1285,18 +1321,6 @@ void chan_watch(struct chan *ch)
 	spin_lock(&ch->lock);
 	chan_ring_want(&ch->ring, CHAN_RING_W_POLL);
 	spin_unlock(&ch->lock);
-}
-
-/* Who waits in the kernel now, for a ring channel's fast path. */
-static u32 chan_ring_waiters_now(struct chan *ch)
-{
-	lockdep_assert_held(&ch->lock);
-	return (chan_queue_live(&ch->sendq, &ch->nsendq) ?
-		CHAN_RING_W_SEND : 0) |
-	       (chan_queue_live(&ch->recvq, &ch->nrecvq) ?
-		CHAN_RING_W_RECV : 0) |
-	       (wq_has_sleeper(&ch->poll_wq) ? CHAN_RING_W_POLL : 0) |
-	       (ch->nspill ? CHAN_RING_W_SPILL : 0);
 }
 
 /**

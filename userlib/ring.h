@@ -180,14 +180,12 @@ static inline void ring_kick(int fd)
 }
 
 /*
- * Enter the kernel first if it has tasks that @bits says are owed before us;
- * once they are served (the kick), the fast path may go on.
+ * Whether the kernel has tasks that @bits says are owed before us: then the
+ * call is the kernel's, whose send and receive serve them first (one system
+ * call, where a kick and then the call would be two).
  */
-static inline int ring_owed(int fd, const struct ring_map *m, uint32_t bits)
+static inline int ring_owed(const struct ring_map *m, uint32_t bits)
 {
-	if (!(ring_waiters(m) & bits))
-		return 0;
-	ring_kick(fd);
 	return (ring_waiters(m) & bits) != 0;
 }
 
@@ -224,7 +222,7 @@ static inline int ring_send(int fd, const struct ring_map *m, const void *elem,
 	struct chan_ring_hdr *h = m->hdr;
 	int i;
 
-	if (ring_owed(fd, m, CHAN_RING_W_SEND))
+	if (ring_owed(m, CHAN_RING_W_SEND))
 		return RING_SLOW;
 	/* Closed already: no slot to claim and give up (K2). */
 	if (atomic_load_explicit(ring_word(&h->closed), memory_order_acquire))
@@ -281,7 +279,7 @@ static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
 	struct chan_ring_hdr *h = m->hdr;
 	int i;
 
-	if (ring_owed(fd, m, CHAN_RING_W_RECV | CHAN_RING_W_SPILL))
+	if (ring_owed(m, CHAN_RING_W_RECV | CHAN_RING_W_SPILL))
 		return RING_SLOW;
 	for (i = 0; i < RING_TRIES; i++) {
 		uint32_t p = atomic_load_explicit(ring_word(&h->head),

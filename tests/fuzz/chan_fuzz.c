@@ -2369,8 +2369,9 @@ static void set_add(int set, struct mcase *cases, int *ncases)
 		want_err(&w, EINVAL);
 	if (!c || !(f->mode & (k->send ? CHAN_MODE_SEND : CHAN_MODE_RECV)))
 		want_err(&w, EBADF);
-	want_budget(&w, 256);
+	/* Success stays possible where the budget may refuse (L5). */
 	w.ok = !want_any_err(&w);
+	want_budget(&w, 256);
 	ret = ioctl(set, CHAN_IOC_SET_ADD, (void *)(uintptr_t)ap);
 	e = errno;
 	if (!judge(ret, e, &w))
@@ -2541,8 +2542,8 @@ static void op_set(void)
 		if ((m.flags & ~(CHAN_FD_NONBLOCK | CHAN_FD_INHERIT)) ||
 		    m.reserved)
 			want_err(&w, EINVAL);
-		want_budget(&w, 1024);
 		w.ok = !want_any_err(&w);
+		want_budget(&w, 1024);
 	}
 	ret = ioctl(dev, CHAN_IOC_SET_MAKE, (void *)(uintptr_t)mp);
 	e = errno;

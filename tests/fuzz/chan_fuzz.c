@@ -3312,6 +3312,14 @@ static void op_fault(void)
 					  j, j - 1);
 		}
 	}
+	/*
+	 * An element handed from a sender straight to a receive has a slot
+	 * only on a plain channel with one free (chan_hold_slot()), never on
+	 * a ring: each faulted receive of one puts it back beyond cap.  A
+	 * receive takes one such element at most, and buffered ones keep
+	 * their slots (a ring's kept slots), so cap + one per faulted
+	 * receive bounds both kinds.
+	 */
 	info = chan_info_of(a);
 	if (info.len > cc.cap + (uint32_t)nfault)
 		fuzz_fail("fault: len %u, cap %u after %d faulted receives: beyond cap by more than one each (chan(4), R1)",

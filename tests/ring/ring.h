@@ -65,6 +65,15 @@ static inline uint64_t ring_elem(uint32_t who, uint32_t seq)
  * or write(2) of @fd names itself on stderr and kills the process with
  * SIGSYS (a seccomp filter).
  */
+/* The first two arguments of the system call a signal interrupted. */
+#if defined(__x86_64__)
+#define RING_SYSARG(u, i)	((u)->uc_mcontext.gregs[(i) ? REG_RSI : REG_RDI])
+#elif defined(__aarch64__)
+#define RING_SYSARG(u, i)	((u)->uc_mcontext.regs[i])
+#else
+#define RING_SYSARG(u, i)	((void)(u), 0)
+#endif
+
 /* Name the call that the filter caught, then die as the filter would. */
 static inline void ring_caught(int sig, siginfo_t *si, void *uc)
 {
@@ -72,8 +81,8 @@ static inline void ring_caught(int sig, siginfo_t *si, void *uc)
 
 	(void)sig;
 	fprintf(stderr, "caught system call %d (arg0 %lld arg1 %#llx)\n",
-		si->si_syscall, (long long)u->uc_mcontext.gregs[REG_RDI],
-		(unsigned long long)u->uc_mcontext.gregs[REG_RSI]);
+		si->si_syscall, (long long)RING_SYSARG(u, 0),
+		(unsigned long long)RING_SYSARG(u, 1));
 	signal(SIGSYS, SIG_DFL);
 	raise(SIGSYS);
 }

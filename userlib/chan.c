@@ -121,8 +121,8 @@ static int make_on_dev(unsigned long cmd, void *req, bool ring)
 	close(dev);
 	if (err >= 0)
 		ring_set(err, ring ? NULL : RING_NONE);
-	if (err >= 0 && ring)
-		ring_get(err);
+	if (err >= 0 && err < RING_FDS && ring)
+		ring_lookup(err);
 	return err;
 }
 
@@ -215,7 +215,7 @@ static inline int ring_try(int ch, struct ring_map *m, void *elem, bool send,
  */
 static int xfer_any(int ch, void *elem, int64_t timeout_ns, bool send)
 {
-	struct ring_map *m = ring_get(ch);
+	struct ring_map *m = ring_enter(ch);
 
 	if (m) {
 		int ret = ring_try(ch, m, elem, send, timeout_ns == 0);
@@ -230,6 +230,7 @@ static int xfer_any(int ch, void *elem, int64_t timeout_ns, bool send)
 			}
 			ring_spin_learn(m, ret == RING_WAIT ? 0 : looks);
 		}
+		ring_leave();
 		if (ret != RING_SLOW && ret != RING_WAIT)
 			return ret;
 	}

@@ -22,20 +22,33 @@
  * counts the closes of the channel's fds in this process; when it moves,
  * the fd number may be another file's now, and CHAN_IOC_RING_INFO says
  * whether it is still the same channel.
+ *
+ * A mapping that leaves ring_tab may still be in use: another thread may
+ * be inside a send or receive through it, on an fd that this thread just
+ * saw closed.  So every fast-path operation names the mapping it is inside
+ * in a hazard slot of its thread (struct ring_hazard, Michael's hazard
+ * pointers), and ring_retire() unmaps a mapping only when no slot names
+ * it.  The operation's side costs two plain stores and a compiler barrier:
+ * the retiring side issues membarrier(2), which orders every thread of the
+ * process at once (the asymmetric fence of Folly's hazard pointers and
+ * liburcu), or, where membarrier is missing, each side a full fence.
  */
 #ifndef CHAN_RING_H
 #define CHAN_RING_H
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/chan.h>
+#include <linux/membarrier.h>
 
 /* Not an errno: the caller must take the kernel's path. */
 #define RING_SLOW	1000000
@@ -100,6 +113,24 @@ struct ring_map {
 
 static _Atomic(struct ring_map *) ring_tab[RING_FDS];
 static pthread_once_t ring_once = PTHREAD_ONCE_INIT;
+
+/**
+ * struct ring_hazard - the mapping a thread's fast-path operation is inside
+ * @m: set before the operation touches a mapping, NULL once it is done
+ * @used: the slot belongs to a live thread
+ * @next: the next slot in ring_hazards; slots are never freed, a thread
+ *	that exits leaves its slot to the next new thread
+ */
+struct ring_hazard {
+	_Atomic(struct ring_map *) m;
+	_Atomic int used;
+	struct ring_hazard *next;
+};
+
+static _Atomic(struct ring_hazard *) ring_hazards;
+static __thread struct ring_hazard *ring_hz;
+static pthread_key_t ring_hz_key;	/* gives the slot back at thread exit */
+static int ring_membarrier;		/* membarrier(2) expedited registered */
 
 static inline uint64_t ring_st(uint32_t tag, uint32_t seq)
 {
@@ -322,6 +353,7 @@ static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
 /* After fork(2) the mappings are gone (VM_DONTCOPY): forget them. */
 static void ring_atfork_child(void)
 {
+	struct ring_hazard *hz;
 	int fd;
 
 	for (fd = 0; fd < RING_FDS; fd++) {
@@ -330,11 +362,69 @@ static void ring_atfork_child(void)
 		if (m && m != RING_NONE)
 			free(m);
 	}
+	/* Only this thread came along: the other slots are free. */
+	for (hz = atomic_load(&ring_hazards); hz; hz = hz->next) {
+		atomic_store(&hz->m, NULL);
+		atomic_store(&hz->used, hz == ring_hz);
+	}
+	/* The registration is the address space's, and this one is new. */
+	if (ring_membarrier)
+		ring_membarrier = syscall(__NR_membarrier,
+				MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+				0, 0) == 0;
+}
+
+/* A thread exits: its slot is free for the next one. */
+static void ring_hazard_release(void *arg)
+{
+	struct ring_hazard *hz = arg;
+
+	atomic_store(&hz->m, NULL);
+	atomic_store(&hz->used, 0);
 }
 
 static void ring_init_once(void)
 {
 	pthread_atfork(NULL, NULL, ring_atfork_child);
+	pthread_key_create(&ring_hz_key, ring_hazard_release);
+	ring_membarrier = syscall(__NR_membarrier,
+				  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+				  0, 0) == 0;
+}
+
+/* This thread's hazard slot, made on its first fast-path operation. */
+static struct ring_hazard *ring_hazard_new(void)
+{
+	struct ring_hazard *hz;
+	int zero = 0;
+
+	pthread_once(&ring_once, ring_init_once);
+	for (hz = atomic_load(&ring_hazards); hz; hz = hz->next, zero = 0)
+		if (atomic_compare_exchange_strong(&hz->used, &zero, 1))
+			goto mine;
+	hz = calloc(1, sizeof(*hz));
+	if (!hz)
+		return NULL;
+	atomic_init(&hz->used, 1);
+	hz->next = atomic_load(&ring_hazards);
+	while (!atomic_compare_exchange_weak(&ring_hazards, &hz->next, hz))
+		;
+mine:
+	pthread_setspecific(ring_hz_key, hz);
+	ring_hz = hz;
+	return hz;
+}
+
+/*
+ * The store of a hazard before the look at ring_tab, against the retiring
+ * side's removal from ring_tab before its look at the hazards.
+ */
+static inline void ring_hazard_fence(void)
+{
+	if (ring_membarrier)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
 }
 
 static void ring_unmap(struct ring_map *m)
@@ -343,6 +433,31 @@ static void ring_unmap(struct ring_map *m)
 		munmap(m->addr, m->len);
 		free(m);
 	}
+}
+
+/*
+ * Unmap @m, which is out of ring_tab, once no other thread's operation is
+ * inside it.  Those operations are short (a claim, a copy, a few looks)
+ * and never block: the wait ends as soon as they are scheduled.  This
+ * thread's own slot is not waited for: it is only set if a signal handler
+ * interrupted an operation here, which would then wait for itself.
+ */
+static void ring_retire(struct ring_map *m)
+{
+	struct ring_hazard *hz;
+
+	if (!m || m == RING_NONE)
+		return;
+	if (!ring_membarrier)
+		atomic_thread_fence(memory_order_seq_cst);
+	else if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+			 0, 0))
+		/* Never expected: the slow one that needs no registration. */
+		syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	for (hz = atomic_load(&ring_hazards); hz; hz = hz->next)
+		while (hz != ring_hz && atomic_load(&hz->m) == m)
+			sched_yield();
+	ring_unmap(m);
 }
 
 /*
@@ -399,37 +514,35 @@ static void ring_set(int fd, struct ring_map *m)
 		ring_unmap(m);
 		return;
 	}
-	ring_unmap(atomic_exchange(&ring_tab[fd], m));
+	ring_retire(atomic_exchange(&ring_tab[fd], m));
 }
 
 /*
- * A close was seen: whether fd @fd is still @old's channel.  If not, its
- * entry goes and the mapping is unmapped.
+ * A close was seen: whether fd @fd is still the channel of @m, which the
+ * caller pinned.  If so, the close is taken note of.
  */
-static int ring_lookup_keep(int fd, struct ring_map *old)
+static int ring_still(int fd, struct ring_map *m)
 {
-	uint32_t closes = atomic_load(old->closes);
+	uint32_t closes = atomic_load(m->closes);
 	struct chan_ring_info ri = { 0 };
 
-	if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) == 0 && ri.id == old->id) {
-		atomic_store(&old->closes_seen, closes);
+	if (ioctl(fd, CHAN_IOC_RING_INFO, &ri) == 0 && ri.id == m->id) {
+		atomic_store(&m->closes_seen, closes);
 		return 1;
 	}
-	if (atomic_compare_exchange_strong(&ring_tab[fd], &old, NULL))
-		ring_unmap(old);
 	return 0;
 }
 
-/* The slow half of ring_get(): first use of @fd, or a close was seen. */
-static struct ring_map *ring_lookup(int fd, struct ring_map *old)
+/*
+ * First use of @fd (its entry empty): map it and publish the mapping, or
+ * RING_NONE if it cannot be mapped.  NULL: take the kernel's path.
+ */
+static struct ring_map *ring_lookup(int fd)
 {
-	struct ring_map *m;
+	struct ring_map *m, *old = NULL;
 	int cacheable;
 
-	if (old && ring_lookup_keep(fd, old))
-		return old;
 	m = ring_map_fd(fd, &cacheable);
-	old = NULL;
 	if (!m) {
 		if (cacheable)
 			atomic_compare_exchange_strong(&ring_tab[fd], &old,
@@ -445,6 +558,40 @@ static struct ring_map *ring_lookup(int fd, struct ring_map *old)
 }
 
 /*
+ * Pin what ring_tab[@fd] holds now in @hz, so that it cannot be unmapped
+ * until the pin is dropped; NULL and RING_NONE are returned with @hz clear.
+ */
+static inline struct ring_map *ring_pin(struct ring_hazard *hz, int fd)
+{
+	struct ring_map *m;
+
+	for (;;) {
+		m = atomic_load_explicit(&ring_tab[fd], memory_order_acquire);
+		if (!m || m == RING_NONE) {
+			atomic_store_explicit(&hz->m, NULL,
+					      memory_order_release);
+			return m;
+		}
+		atomic_store_explicit(&hz->m, m, memory_order_relaxed);
+		ring_hazard_fence();
+		if (atomic_load_explicit(&ring_tab[fd], memory_order_acquire) ==
+		    m)
+			return m;
+		atomic_store_explicit(&hz->m, NULL, memory_order_relaxed);
+	}
+}
+
+/* Drop @m, pinned in @hz, from ring_tab[@fd] if it is still there, and unmap it. */
+static void ring_drop(struct ring_hazard *hz, int fd, struct ring_map *m)
+{
+	/* Unpinned first: ring_retire() waits for every pin but ours... */
+	atomic_store_explicit(&hz->m, NULL, memory_order_release);
+	/* ...and only the thread that takes it out of the table retires it. */
+	if (atomic_compare_exchange_strong(&ring_tab[fd], &m, NULL))
+		ring_retire(m);
+}
+
+/*
  * Unmap what fds closed since left behind: a mapping holds its channel and
  * the channel's charge until it goes.  Called before a channel is made, so
  * that closed channels do not count against the budget; a process that
@@ -453,32 +600,63 @@ static struct ring_map *ring_lookup(int fd, struct ring_map *old)
  */
 static void ring_sweep(void)
 {
+	struct ring_hazard *hz = ring_hz;
+	struct ring_map *m;
 	int fd;
 
+	if (!hz && !(hz = ring_hazard_new()))
+		return;
 	for (fd = 0; fd < RING_FDS; fd++) {
-		struct ring_map *m = atomic_load_explicit(&ring_tab[fd],
-							  memory_order_acquire);
-
-		if (m && m != RING_NONE &&
-		    atomic_load(m->closes) != atomic_load(&m->closes_seen))
-			ring_lookup_keep(fd, m);
+		m = ring_pin(hz, fd);
+		if (!m || m == RING_NONE)
+			continue;
+		if (atomic_load(m->closes) != atomic_load(&m->closes_seen) &&
+		    !ring_still(fd, m))
+			ring_drop(hz, fd, m);
+		else
+			atomic_store_explicit(&hz->m, NULL,
+					      memory_order_release);
 	}
 }
 
-/* This process's mapping of ring channel @fd, or NULL: take the kernel's path. */
-static inline struct ring_map *ring_get(int fd)
+/*
+ * This process's mapping of ring channel @fd, pinned by this thread's
+ * hazard slot until ring_leave(), or NULL: take the kernel's path.
+ */
+static inline struct ring_map *ring_enter(int fd)
 {
+	struct ring_hazard *hz = ring_hz;
 	struct ring_map *m;
+	int i;
 
 	if (fd < 0 || fd >= RING_FDS)
 		return NULL;
-	m = atomic_load_explicit(&ring_tab[fd], memory_order_acquire);
-	if (m == RING_NONE)
+	if (!hz && !(hz = ring_hazard_new()))
 		return NULL;
-	if (m && atomic_load_explicit(m->closes, memory_order_relaxed) ==
-		 atomic_load_explicit(&m->closes_seen, memory_order_relaxed))
-		return m;
-	return ring_lookup(fd, m);
+	for (i = 0; i < RING_TRIES; i++) {
+		m = ring_pin(hz, fd);
+		if (m == RING_NONE)
+			return NULL;
+		if (!m) {
+			if (!ring_lookup(fd))
+				return NULL;
+			continue;	/* to pin it */
+		}
+		if (atomic_load_explicit(m->closes, memory_order_relaxed) ==
+		    atomic_load_explicit(&m->closes_seen, memory_order_relaxed))
+			return m;
+		if (!ring_still(fd, m))
+			ring_drop(hz, fd, m);
+		/* Else the close was another fd's: pinned again, it is current. */
+	}
+	atomic_store_explicit(&hz->m, NULL, memory_order_relaxed);
+	return NULL;
+}
+
+/* The operation is done with its mapping (before any call that may block). */
+static inline void ring_leave(void)
+{
+	atomic_store_explicit(&ring_hz->m, NULL, memory_order_release);
 }
 
 #endif /* CHAN_RING_H */

@@ -350,6 +350,13 @@ static inline int ring_recv(int fd, const struct ring_map *m, void *elem,
 	return RING_SLOW;
 }
 
+/* Whether this address space may use MEMBARRIER_CMD_PRIVATE_EXPEDITED. */
+static int ring_membarrier_register(void)
+{
+	return syscall(__NR_membarrier,
+		       MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
 /* After fork(2) the mappings are gone (VM_DONTCOPY): forget them. */
 static void ring_atfork_child(void)
 {
@@ -369,9 +376,7 @@ static void ring_atfork_child(void)
 	}
 	/* The registration is the address space's, and this one is new. */
 	if (ring_membarrier)
-		ring_membarrier = syscall(__NR_membarrier,
-				MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-				0, 0) == 0;
+		ring_membarrier = ring_membarrier_register();
 }
 
 /* A thread exits: its slot is free for the next one. */
@@ -387,9 +392,7 @@ static void ring_init_once(void)
 {
 	pthread_atfork(NULL, NULL, ring_atfork_child);
 	pthread_key_create(&ring_hz_key, ring_hazard_release);
-	ring_membarrier = syscall(__NR_membarrier,
-				  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-				  0, 0) == 0;
+	ring_membarrier = ring_membarrier_register();
 }
 
 /* This thread's hazard slot, made on its first fast-path operation. */
@@ -517,6 +520,13 @@ static void ring_set(int fd, struct ring_map *m)
 	ring_retire(atomic_exchange(&ring_tab[fd], m));
 }
 
+/* Whether this process closed an fd of @m's channel since we last looked. */
+static inline int ring_closed_since(struct ring_map *m)
+{
+	return atomic_load_explicit(m->closes, memory_order_relaxed) !=
+	       atomic_load_explicit(&m->closes_seen, memory_order_relaxed);
+}
+
 /*
  * A close was seen: whether fd @fd is still the channel of @m, which the
  * caller pinned.  If so, the close is taken note of.
@@ -610,8 +620,7 @@ static void ring_sweep(void)
 		m = ring_pin(hz, fd);
 		if (!m || m == RING_NONE)
 			continue;
-		if (atomic_load(m->closes) != atomic_load(&m->closes_seen) &&
-		    !ring_still(fd, m))
+		if (ring_closed_since(m) && !ring_still(fd, m))
 			ring_drop(hz, fd, m);
 		else
 			atomic_store_explicit(&hz->m, NULL,
@@ -642,8 +651,7 @@ static inline struct ring_map *ring_enter(int fd)
 				return NULL;
 			continue;	/* to pin it */
 		}
-		if (atomic_load_explicit(m->closes, memory_order_relaxed) ==
-		    atomic_load_explicit(&m->closes_seen, memory_order_relaxed))
+		if (!ring_closed_since(m))
 			return m;
 		if (!ring_still(fd, m))
 			ring_drop(hz, fd, m);

@@ -15,7 +15,7 @@
  * that the harness finds everything as it left it.
  *
  * A cycle takes about 0.15 s on the stock kernel and 0.9 s on the debug
- * kernel under emulation, so make check runs 200 cycles on the stock
+ * kernel under emulation, so make check runs 100 cycles on the stock
  * kernel and 50 on the debug one.  LIFECYCLE_CYCLES=N sets the number
  * (the full run: LIFECYCLE_CYCLES=1000, as CHAN_TEST_FULL=1 does too).
  * Needs root in the VM.
@@ -149,7 +149,7 @@ int main(void)
 	const char *env = getenv("LIFECYCLE_CYCLES");
 	const char *kernel = getenv("CHAN_KERNEL");
 	const char *full = getenv("CHAN_TEST_FULL");
-	long cycles = kernel && !strncmp(kernel, "debug", 5) ? 50 : 200;
+	long cycles = kernel && !strncmp(kernel, "debug", 5) ? 50 : 100;
 	int64_t start;
 	int nheld, i;
 	long c;

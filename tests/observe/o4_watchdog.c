@@ -20,8 +20,13 @@
 /* Longer than two of the watchdog's looks (one a second, 200 ms each). */
 #define QUIET_MS	3000
 
-static char err_out[65536];
-static size_t err_len;
+/* A case running as a child: its pid and what it printed on stderr. */
+struct o4_case {
+	pid_t pid;
+	int fd;
+	size_t len;
+	char out[65536];
+};
 
 /* The case's side ------------------------------------------------------ */
 
@@ -142,11 +147,11 @@ static int case_none(int parent_fd)
 /* The test's side ------------------------------------------------------ */
 
 /*
- * Start this program as case @name with CHAN_DEADLOCK=@mode; *@err reads
+ * Start this program as @c, case @name with CHAN_DEADLOCK=@mode; @c reads
  * its standard error.
  */
-static pid_t start_case(const char *name, const char *mode, const char *arg,
-			int *err)
+static void start_case(struct o4_case *c, const char *name, const char *mode,
+		       const char *arg)
 {
 	int p[2];
 	pid_t pid;
@@ -161,73 +166,67 @@ static pid_t start_case(const char *name, const char *mode, const char *arg,
 		_exit(127);
 	}
 	close(p[1]);
-	err_len = 0;
-	err_out[0] = '\0';
-	*err = p[0];
-	return pid;
+	c->pid = pid;
+	c->fd = p[0];
+	c->len = 0;
+	c->out[0] = '\0';
 }
 
 /*
  * Read the case's standard error until @want shows up (true) or it ends
  * (false); with @want NULL, until it ends.
  */
-static bool read_until(int fd, const char *want)
+static bool read_until(struct o4_case *c, const char *want)
 {
 	ssize_t n;
 
 	for (;;) {
-		if (want && strstr(err_out, want))
+		if (want && strstr(c->out, want))
 			return true;
-		n = read(fd, err_out + err_len, sizeof(err_out) - 1 - err_len);
+		n = read(c->fd, c->out + c->len, sizeof(c->out) - 1 - c->len);
 		if (n <= 0)
 			return false;
-		err_len += n;
-		err_out[err_len] = '\0';
+		c->len += n;
+		c->out[c->len] = '\0';
 	}
 }
 
-static int finish_case(pid_t pid, int fd)
+static int finish_case(struct o4_case *c)
 {
 	int status;
 
-	read_until(fd, NULL);
-	close(fd);
-	CHECK_SYS("O4", waitpid(pid, &status, 0));
+	read_until(c, NULL);
+	close(c->fd);
+	CHECK_SYS("O4", waitpid(c->pid, &status, 0));
 	fprintf(stderr, "--- the case's stderr (%s %d):\n%s---\n",
 		WIFEXITED(status) ? "exit" : "signal",
 		WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		err_out);
+		c->out);
 	return status;
 }
 
-static int count(const char *what)
-{
-	return count_in(err_out, what);
-}
-
 /*
- * Run case "warn" with CHAN_DEADLOCK=@mode: once @seen is in its standard
- * error, let it sit deadlocked a while, then end its wait with a signal.
- * It must exit 0.
+ * Run case "warn" with CHAN_DEADLOCK=@mode as @c: once @seen is in its
+ * standard error, let it sit deadlocked a while, then end its wait with a
+ * signal.  It must exit 0.
  */
-static void run_warn_case(const char *mode, const char *seen)
+static void run_warn_case(struct o4_case *c, const char *mode, const char *seen)
 {
-	int status, fd;
-	pid_t pid;
+	int status;
 
-	pid = start_case("warn", mode, NULL, &fd);
-	CHECK("O4", read_until(fd, seen));
+	start_case(c, "warn", mode, NULL);
+	CHECK("O4", read_until(c, seen));
 	sleep_ms(QUIET_MS);
-	CHECK_SYS("O4", kill(pid, SIGUSR1));
-	status = finish_case(pid, fd);
+	CHECK_SYS("O4", kill(c->pid, SIGUSR1));
+	status = finish_case(c);
 	CHECK("O4", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-#define CHECK_ERR_HAS(...)						\
+#define CHECK_ERR_HAS(c, ...)						\
 	do {								\
 		char want_[256];					\
 		snprintf(want_, sizeof(want_), __VA_ARGS__);		\
-		if (!strstr(err_out, want_))				\
+		if (!strstr((c)->out, want_))				\
 			check_fail(__FILE__, __LINE__, "O4",		\
 				   "the case's stderr lacks \"%s\"", want_); \
 	} while (0)
@@ -236,11 +235,11 @@ static void run_warn_case(const char *mode, const char *seen)
 
 int main(int argc, char **argv)
 {
+	static struct o4_case c, none;
 	unsigned long long a, b;
 	uint64_t v = 42;
-	int status, fd, ch;
+	int status, ch;
 	char arg[16];
-	pid_t pid;
 
 	if (argc >= 2) {
 		/* Its threads' name, which exec() of /proc/self/exe made "exe". */
@@ -256,37 +255,49 @@ int main(int argc, char **argv)
 	}
 	test_start("O4", "CHAN_DEADLOCK: Go's deadlock report from libchan", 240);
 
+	/*
+	 * The longest case (about 18 s of waits that must not fire) runs
+	 * beside the others: each case is a process of its own, with a
+	 * watchdog that looks at its own threads only.
+	 */
+	STEP("abort, but nothing is deadlocked: started");
+	ch = CHECK_OK("O4", chan_make(8, 0, CHAN_INHERIT));
+	snprintf(arg, sizeof(arg), "%d", ch);
+	start_case(&none, "none", "abort", arg);
+
 	STEP("abort: two goroutines waiting for each other");
-	pid = start_case("cycle", "abort", NULL, &fd);
-	status = finish_case(pid, fd);
+	start_case(&c, "cycle", "abort", NULL);
+	status = finish_case(&c);
 	CHECK("O4", WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-	CHECK_EQ("O4", sscanf(err_out, "ids %llu %llu", &a, &b), 2);
-	CHECK("O4", !strncmp(strchr(err_out, '\n') + 1,
+	CHECK_EQ("O4", sscanf(c.out, "ids %llu %llu", &a, &b), 2);
+	CHECK("O4", !strncmp(strchr(c.out, '\n') + 1,
 			     "fatal error: " GO_MSG "\n\n", 15 + strlen(GO_MSG)));
-	CHECK_EQ("O4", count(GO_MSG), 1);
-	CHECK_ERR_HAS("deadlock 1: 2 tasks blocked for good");
-	CHECK_ERR_HAS("  tid %d (o4_watchdog) of pid %d, blocked ", pid, pid);
-	CHECK_ERR_HAS("    recv on chan %llu (elem 8, len 0/0)\n", a);
-	CHECK_ERR_HAS("    recv on chan %llu (elem 8, len 0/0)\n", b);
-	CHECK_ERR_HAS("could be completed by pid %d (o4_watchdog) fd ", pid);
-	CHECK("O4", !strstr(err_out, "the cycle ended"));
-	CHECK("O4", !strstr(err_out, "chan-deadlock"));
+	CHECK_EQ("O4", count_in(c.out, GO_MSG), 1);
+	CHECK_ERR_HAS(&c, "deadlock 1: 2 tasks blocked for good");
+	CHECK_ERR_HAS(&c, "  tid %d (o4_watchdog) of pid %d, blocked ", c.pid, c.pid);
+	CHECK_ERR_HAS(&c, "    recv on chan %llu (elem 8, len 0/0)\n", a);
+	CHECK_ERR_HAS(&c, "    recv on chan %llu (elem 8, len 0/0)\n", b);
+	CHECK_ERR_HAS(&c, "could be completed by pid %d (o4_watchdog) fd ", c.pid);
+	CHECK("O4", !strstr(c.out, "the cycle ended"));
+	CHECK("O4", !strstr(c.out, "chan-deadlock"));
 
 	STEP("warn: told once, and the program goes on");
 	/* Still deadlocked for a few more looks: not told again. */
-	run_warn_case("warn", "(CHAN_DEADLOCK=warn: the program goes on)\n");
-	CHECK_EQ("O4", sscanf(err_out, "ids %llu", &a), 1);
-	CHECK_ERR_HAS("warning: " GO_MSG "\n\n");
-	CHECK_EQ("O4", count(GO_MSG), 1);
-	CHECK_ERR_HAS("deadlock 1: 1 task blocked for good");
-	CHECK_ERR_HAS("    recv on chan %llu (elem 8, len 0/0)\n", a);
-	CHECK_ERR_HAS("went on: chan_recv %d\n", -EINTR);
+	run_warn_case(&c, "warn", "(CHAN_DEADLOCK=warn: the program goes on)\n");
+	CHECK_EQ("O4", sscanf(c.out, "ids %llu", &a), 1);
+	CHECK_ERR_HAS(&c, "warning: " GO_MSG "\n\n");
+	CHECK_EQ("O4", count_in(c.out, GO_MSG), 1);
+	CHECK_ERR_HAS(&c, "deadlock 1: 1 task blocked for good");
+	CHECK_ERR_HAS(&c, "    recv on chan %llu (elem 8, len 0/0)\n", a);
+	CHECK_ERR_HAS(&c, "went on: chan_recv %d\n", -EINTR);
+
+	STEP("an unknown CHAN_DEADLOCK is said, and turns nothing on");
+	run_warn_case(&c, "yes", "ids ");
+	CHECK_ERR_HAS(&c, "libchan: CHAN_DEADLOCK=yes is none of abort, warn, off: no deadlock watchdog\n");
+	CHECK_EQ("O4", count_in(c.out, GO_MSG), 0);
 
 	STEP("abort, but nothing is deadlocked: never fires");
-	ch = CHECK_OK("O4", chan_make(8, 0, CHAN_INHERIT));
-	snprintf(arg, sizeof(arg), "%d", ch);
-	pid = start_case("none", "abort", arg, &fd);
-	CHECK("O4", read_until(fd, "a receive that another process completes\n"));
+	CHECK("O4", read_until(&none, "a receive that another process completes\n"));
 	/*
 	 * This process may run (it sleeps): it could send, and does, after
 	 * the case's parked pool thread has left (2 s) and the watchdog has
@@ -294,15 +305,10 @@ int main(int argc, char **argv)
 	 */
 	sleep_ms(2 * QUIET_MS);
 	CHECK_EQ("O4", chan_send(ch, &v), 0);
-	status = finish_case(pid, fd);
+	status = finish_case(&none);
 	CHECK("O4", WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_ERR_HAS("none fired\n");
-	CHECK_EQ("O4", count("deadlock"), 0);
+	CHECK_ERR_HAS(&none, "none fired\n");
+	CHECK_EQ("O4", count_in(none.out, "deadlock"), 0);
 	close(ch);
-
-	STEP("an unknown CHAN_DEADLOCK is said, and turns nothing on");
-	run_warn_case("yes", "ids ");
-	CHECK_ERR_HAS("libchan: CHAN_DEADLOCK=yes is none of abort, warn, off: no deadlock watchdog\n");
-	CHECK_EQ("O4", count(GO_MSG), 0);
 	test_pass();
 }

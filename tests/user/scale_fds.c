@@ -9,13 +9,13 @@
  * the debug kernel (KASAN, kmemleak, lockdep), where 100,000 would take
  * five minutes to make and close.  So making stops after MAKE_BUDGET_S
  * seconds, with at least MIN_CHANNELS made: the stock kernel run makes all
- * 100,000, the debug run as many as fit (about 10,000), and says so.
+ * 100,000, the debug run as many as fit (about 5,000), and says so.
  */
 #include "check.h"
 
 #define CHANNELS	100000
 #define SAMPLE		997	/* a prime stride over the fds */
-#define MAKE_BUDGET_S	20
+#define MAKE_BUDGET_S	10
 #define MIN_CHANNELS	2000
 
 static int fds[CHANNELS];

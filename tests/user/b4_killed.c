@@ -152,6 +152,8 @@ static void random_kills(struct ledger *l, unsigned int seed)
 {
 	pid_t senders[SENDERS], receivers[RECEIVERS];
 	static unsigned char seen[SENDERS * PER_SENDER];
+	/* Where in the stream the kills land: a tenth of it on debug. */
+	const long span = test_count(PER_SENDER);
 	uint64_t v;
 	size_t k;
 	int fd, i, n = 0;
@@ -171,14 +173,12 @@ static void random_kills(struct ledger *l, unsigned int seed)
 		if (receivers[i] == 0)
 			receiver_child(l, fd, i);
 	}
-	wait_flag(&l->attempted[0][PER_SENDER / 8 +
-				    rand_r(&seed) % (PER_SENDER / 4)]);
+	wait_flag(&l->attempted[0][span / 8 + rand_r(&seed) % (span / 4)]);
 	kill_and_reap(senders[0]);
-	wait_slot(&l->slot[0][rand_r(&seed) % (PER_SENDER / 8)]);
+	wait_slot(&l->slot[0][rand_r(&seed) % (span / 8)]);
 	kill_and_reap(receivers[0]);
 	for (i = 1; i < SENDERS; i++) {
-		wait_flag(&l->attempted[i][PER_SENDER / 2 +
-					    rand_r(&seed) % (PER_SENDER / 4)]);
+		wait_flag(&l->attempted[i][span / 2 + rand_r(&seed) % (span / 4)]);
 		kill_and_reap(senders[i]);
 	}
 	/* With every sender gone, the receivers left are blocked. */

@@ -32,6 +32,13 @@
  * the retiring side issues membarrier(2), which orders every thread of the
  * process at once (the asymmetric fence of Folly's hazard pointers and
  * liburcu), or, where membarrier is missing, each side a full fence.
+ *
+ * A signal handler may call libchan while its thread is inside an
+ * operation.  It must not reuse the slot, which the interrupted operation
+ * still needs: a handler that finds its thread's slot set takes the
+ * kernel's path (ring_enter()), sweeps nothing (ring_sweep()), and a
+ * mapping it retires that the interrupted operation is inside is deferred
+ * (ring_defer()) to the next sweep rather than unmapped or waited for.
  */
 #ifndef CHAN_RING_H
 #define CHAN_RING_H
@@ -92,6 +99,7 @@
  *	be repaired under us when that mapping goes)
  * @spins: how many looks a wait for the other side took lately, a moving
  *	average shared by the process's threads (ring_spin_learn())
+ * @deferred: the next mapping in ring_deferred
  */
 struct ring_map {
 	void *addr;
@@ -106,6 +114,7 @@ struct ring_map {
 	uint32_t stride;
 	uint32_t tag;
 	_Atomic uint32_t spins;
+	struct ring_map *deferred;
 };
 
 /* ring_tab entry of an fd known not to be a mappable ring channel. */
@@ -128,6 +137,8 @@ struct ring_hazard {
 };
 
 static _Atomic(struct ring_hazard *) ring_hazards;
+/* Mappings out of ring_tab that a signal handler could not unmap yet. */
+static _Atomic(struct ring_map *) ring_deferred;
 static __thread struct ring_hazard *ring_hz;
 static pthread_key_t ring_hz_key;	/* gives the slot back at thread exit */
 static int ring_membarrier;		/* membarrier(2) expedited registered */
@@ -360,14 +371,18 @@ static int ring_membarrier_register(void)
 /* After fork(2) the mappings are gone (VM_DONTCOPY): forget them. */
 static void ring_atfork_child(void)
 {
+	struct ring_map *m, *next;
 	struct ring_hazard *hz;
 	int fd;
 
 	for (fd = 0; fd < RING_FDS; fd++) {
-		struct ring_map *m = atomic_exchange(&ring_tab[fd], NULL);
-
+		m = atomic_exchange(&ring_tab[fd], NULL);
 		if (m && m != RING_NONE)
 			free(m);
+	}
+	for (m = atomic_exchange(&ring_deferred, NULL); m; m = next) {
+		next = m->deferred;
+		free(m);
 	}
 	/* Only this thread came along: the other slots are free. */
 	for (hz = atomic_load(&ring_hazards); hz; hz = hz->next) {
@@ -438,12 +453,28 @@ static void ring_unmap(struct ring_map *m)
 	}
 }
 
+/* Whether this thread is inside an operation: then we are its signal handler. */
+static inline int ring_interrupted(const struct ring_hazard *hz)
+{
+	return hz && atomic_load_explicit(&hz->m, memory_order_relaxed);
+}
+
+/* Leave @m, out of ring_tab, to the next ring_sweep() (async-signal-safe). */
+static void ring_defer(struct ring_map *m)
+{
+	struct ring_map *old = atomic_load(&ring_deferred);
+
+	do
+		m->deferred = old;
+	while (!atomic_compare_exchange_weak(&ring_deferred, &old, m));
+}
+
 /*
  * Unmap @m, which is out of ring_tab, once no other thread's operation is
  * inside it.  Those operations are short (a claim, a copy, a few looks)
- * and never block: the wait ends as soon as they are scheduled.  This
- * thread's own slot is not waited for: it is only set if a signal handler
- * interrupted an operation here, which would then wait for itself.
+ * and never block: the wait ends as soon as they are scheduled.  If this
+ * thread's own operation is inside it, we are a signal handler that
+ * interrupted that operation, which cannot end before we return: deferred.
  */
 static void ring_retire(struct ring_map *m)
 {
@@ -451,6 +482,10 @@ static void ring_retire(struct ring_map *m)
 
 	if (!m || m == RING_NONE)
 		return;
+	if (ring_hz && atomic_load_explicit(&ring_hz->m, memory_order_relaxed) == m) {
+		ring_defer(m);
+		return;
+	}
 	if (!ring_membarrier)
 		atomic_thread_fence(memory_order_seq_cst);
 	else if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
@@ -458,7 +493,7 @@ static void ring_retire(struct ring_map *m)
 		/* Never expected: the slow one that needs no registration. */
 		syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
 	for (hz = atomic_load(&ring_hazards); hz; hz = hz->next)
-		while (hz != ring_hz && atomic_load(&hz->m) == m)
+		while (atomic_load(&hz->m) == m)
 			sched_yield();
 	ring_unmap(m);
 }
@@ -611,11 +646,17 @@ static void ring_drop(struct ring_hazard *hz, int fd, struct ring_map *m)
 static void ring_sweep(void)
 {
 	struct ring_hazard *hz = ring_hz;
-	struct ring_map *m;
+	struct ring_map *m, *next;
 	int fd;
 
 	if (!hz && !(hz = ring_hazard_new()))
 		return;
+	if (ring_interrupted(hz))
+		return;
+	for (m = atomic_exchange(&ring_deferred, NULL); m; m = next) {
+		next = m->deferred;
+		ring_retire(m);
+	}
 	for (fd = 0; fd < RING_FDS; fd++) {
 		m = ring_pin(hz, fd);
 		if (!m || m == RING_NONE)
@@ -641,6 +682,9 @@ static inline struct ring_map *ring_enter(int fd)
 	if (fd < 0 || fd >= RING_FDS)
 		return NULL;
 	if (!hz && !(hz = ring_hazard_new()))
+		return NULL;
+	/* Its slot is the interrupted operation's: the kernel serves us. */
+	if (ring_interrupted(hz))
 		return NULL;
 	for (i = 0; i < RING_TRIES; i++) {
 		m = ring_pin(hz, fd);

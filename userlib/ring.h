@@ -453,10 +453,14 @@ static void ring_unmap(struct ring_map *m)
 	}
 }
 
-/* Whether this thread is inside an operation: then we are its signal handler. */
-static inline int ring_interrupted(const struct ring_hazard *hz)
+/*
+ * The mapping an operation of this thread (@hz) is inside, or NULL.  Seen
+ * set on entry to a call, it is the operation a signal handler (we)
+ * interrupted.
+ */
+static inline struct ring_map *ring_pinned(const struct ring_hazard *hz)
 {
-	return hz && atomic_load_explicit(&hz->m, memory_order_relaxed);
+	return hz ? atomic_load_explicit(&hz->m, memory_order_relaxed) : NULL;
 }
 
 /* Leave @m, out of ring_tab, to the next ring_sweep() (async-signal-safe). */
@@ -482,7 +486,7 @@ static void ring_retire(struct ring_map *m)
 
 	if (!m || m == RING_NONE)
 		return;
-	if (ring_hz && atomic_load_explicit(&ring_hz->m, memory_order_relaxed) == m) {
+	if (ring_pinned(ring_hz) == m) {
 		ring_defer(m);
 		return;
 	}
@@ -629,7 +633,7 @@ static inline struct ring_map *ring_pin(struct ring_hazard *hz, int fd)
 /* Drop @m, pinned in @hz, from ring_tab[@fd] if it is still there, and unmap it. */
 static void ring_drop(struct ring_hazard *hz, int fd, struct ring_map *m)
 {
-	/* Unpinned first: ring_retire() waits for every pin but ours... */
+	/* Unpinned first: ring_retire() would defer what our pin names... */
 	atomic_store_explicit(&hz->m, NULL, memory_order_release);
 	/* ...and only the thread that takes it out of the table retires it. */
 	if (atomic_compare_exchange_strong(&ring_tab[fd], &m, NULL))
@@ -651,7 +655,7 @@ static void ring_sweep(void)
 
 	if (!hz && !(hz = ring_hazard_new()))
 		return;
-	if (ring_interrupted(hz))
+	if (ring_pinned(hz))
 		return;
 	for (m = atomic_exchange(&ring_deferred, NULL); m; m = next) {
 		next = m->deferred;
@@ -684,7 +688,7 @@ static inline struct ring_map *ring_enter(int fd)
 	if (!hz && !(hz = ring_hazard_new()))
 		return NULL;
 	/* Its slot is the interrupted operation's: the kernel serves us. */
-	if (ring_interrupted(hz))
+	if (ring_pinned(hz))
 		return NULL;
 	for (i = 0; i < RING_TRIES; i++) {
 		m = ring_pin(hz, fd);
